@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['conv3x3', 'ResBlock', 'EDSR', 'count_params', 'DenseLayer', 'RDB', 'RDN', 'IdentityEncoder', 'receptive_radius']
 
-# %% ../nbs/01a_encoders.ipynb #5a38baf5
+# %% ../nbs/01a_encoders.ipynb #aa174535
 import torch
 from torch import nn
 
-# %% ../nbs/01a_encoders.ipynb #0fda0d94
+# %% ../nbs/01a_encoders.ipynb #2d151389
 def conv3x3(c_in, c_out) -> nn.Conv2d:
     "A 3x3 convolution that keeps the spatial size."
     return nn.Conv2d(c_in, c_out, 3, padding=1)
@@ -21,9 +21,12 @@ class ResBlock(nn.Module):
         self.body = nn.Sequential(conv3x3(n_feats, n_feats), nn.ReLU(inplace=True), conv3x3(n_feats, n_feats))
         self.res_scale = res_scale
 
-    def forward(self, x): return self.body(x) * self.res_scale + x
+    def forward(self, x):
+        res = self.body(x)
+        if self.res_scale != 1: res = res * self.res_scale
+        return res.add_(x)  # in place on a fresh tensor: one feature map less at the peak
 
-# %% ../nbs/01a_encoders.ipynb #3641352b
+# %% ../nbs/01a_encoders.ipynb #8f8efb15
 class EDSR(nn.Module):
     "EDSR without upsampling: (B, in_dim, h, w) -> (B, n_feats, h, w)."
     def __init__(self,
@@ -40,14 +43,14 @@ class EDSR(nn.Module):
 
     def forward(self, x):
         x = self.head(x)
-        return self.body(x) + x
+        return self.body(x).add_(x)
 
-# %% ../nbs/01a_encoders.ipynb #0c04ea2a
+# %% ../nbs/01a_encoders.ipynb #1da99d34
 def count_params(module: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
-# %% ../nbs/01a_encoders.ipynb #5beed728
+# %% ../nbs/01a_encoders.ipynb #e4666645
 class DenseLayer(nn.Module):
     "A 3x3 conv + ReLU whose output is appended to its input."
     def __init__(self, c_in, growth, kernel=3):
@@ -63,9 +66,9 @@ class RDB(nn.Module):
         self.convs = nn.Sequential(*[DenseLayer(G0 + c * G, G, kernel) for c in range(C)])
         self.LFF = nn.Conv2d(G0 + C * G, G0, 1)
 
-    def forward(self, x): return self.LFF(self.convs(x)) + x
+    def forward(self, x): return self.LFF(self.convs(x)).add_(x)
 
-# %% ../nbs/01a_encoders.ipynb #b1a6f307
+# %% ../nbs/01a_encoders.ipynb #ebed6f28
 class RDN(nn.Module):
     "RDN without upsampling: (B, in_dim, h, w) -> (B, G0, h, w)."
     def __init__(self,
@@ -91,9 +94,9 @@ class RDN(nn.Module):
         for block in self.RDBs:
             x = block(x)
             outs.append(x)
-        return self.GFF(torch.cat(outs, 1)) + shallow
+        return self.GFF(torch.cat(outs, 1)).add_(shallow)
 
-# %% ../nbs/01a_encoders.ipynb #50d29d76
+# %% ../nbs/01a_encoders.ipynb #56cecf37
 class IdentityEncoder(nn.Module):
     "An encoder whose latent codes are the input pixels."
     def __init__(self, in_dim=3):
@@ -103,7 +106,7 @@ class IdentityEncoder(nn.Module):
 
     def forward(self, x): return x
 
-# %% ../nbs/01a_encoders.ipynb #6876ad46
+# %% ../nbs/01a_encoders.ipynb #a2879e6e
 def receptive_radius(encoder: nn.Module) -> int:
     "Upper bound, in pixels, on how far an output latent code can see into the input."
     return sum((m.kernel_size[0] - 1) // 2 * m.dilation[0] for m in encoder.modules() if isinstance(m, nn.Conv2d))

@@ -5,15 +5,16 @@
 # %% auto #0
 __all__ = ['MLP', 'LIIF', 'LatentDecoder', 'model_device', 'render']
 
-# %% ../nbs/03_cell_decoding.ipynb #9a8ae7ab
+# %% ../nbs/03_cell_decoding.ipynb #4dbd30dd
 import torch
 from torch import nn
 from .coords import make_coord
 from .encoders import EDSR
 from .latent import unfold_features, gather_latents
 from .ensemble import ensemble_members, blend
+from .inference import latent_table, decode_table
 
-# %% ../nbs/03_cell_decoding.ipynb #874515ca
+# %% ../nbs/03_cell_decoding.ipynb #ce0db17e
 class MLP(nn.Module):
     "Linear layers with ReLU between them; no activation on the output."
     def __init__(self, in_dim, out_dim=3, hidden=(256, 256, 256, 256)):
@@ -24,7 +25,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.layers(x)
 
-# %% ../nbs/03_cell_decoding.ipynb #511720e3
+# %% ../nbs/03_cell_decoding.ipynb #48bb554d
 class LIIF(nn.Module):
     "Local implicit image function: a grid of latent codes that can be decoded at any coordinate."
     def __init__(self,
@@ -39,7 +40,7 @@ class LIIF(nn.Module):
         self.local_ensemble, self.feat_unfold, self.cell_decode = local_ensemble, feat_unfold, cell_decode
         in_dim = self.encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
         self.decoder = MLP(in_dim, out_dim, tuple(hidden))
-        self.feat = None
+        self.feat, self._table = None, None
 
     @property
     def config(self) -> dict:
@@ -51,13 +52,15 @@ class LIIF(nn.Module):
 
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         "Encode images `inp` (B,3,h,w) in [0,1] into the latent grid (B,C,h,w), kept for `query_rgb`."
-        self.feat = self.encoder((inp - 0.5) / 0.5)
+        self.feat, self._table = self.encoder((inp - 0.5) / 0.5), None
         return self.feat
 
     def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
         "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
         if self.feat is None: raise RuntimeError('no latent grid yet: call gen_feat(inp) first')
         if self.cell_decode and cell is None: raise ValueError('this model decodes the cell: pass cell, the query pixel size (B,Q,2)')
+        if not self.training and not torch.is_grad_enabled() and isinstance(self.decoder, MLP):
+            return decode_table(self, self._latent_table(), coord, cell)  # the fast path (07a_fast_inference)
         shape = self.feat.shape[-2:]
         latents = unfold_features(self.feat) if self.feat_unfold else self.feat
         idx, rel, weight = ensemble_members(coord, shape, self.local_ensemble)
@@ -66,12 +69,18 @@ class LIIF(nn.Module):
             x.append((cell * torch.tensor(shape, dtype=cell.dtype, device=cell.device)).unsqueeze(-2).expand_as(rel))
         return blend(self.decoder(torch.cat(x, -1)), weight) * 0.5 + 0.5
 
+    def _latent_table(self):
+        "The fast path's first-layer term of every latent, computed once per `gen_feat` and weight update."
+        version = self.decoder.layers[0].weight._version
+        if self._table is None or self._table[1] != version: self._table = (latent_table(self, self.feat), version)
+        return self._table[0]
+
     def forward(self, inp, coord, cell=None):
         "Encode `inp` (B,3,h,w) in [0,1] and decode it at `coord` (B,Q,2) with `cell` (B,Q,2): (B,Q,3)."
         self.gen_feat(inp)
         return self.query_rgb(coord, cell)
 
-# %% ../nbs/03_cell_decoding.ipynb #8a21e1a6
+# %% ../nbs/03_cell_decoding.ipynb #cfce4a89
 class LatentDecoder(nn.Module):
     "A 'decoder' that returns the first `out_dim` numbers of its input: the latent code."
     def __init__(self, out_dim=3):
@@ -80,7 +89,7 @@ class LatentDecoder(nn.Module):
 
     def forward(self, x): return x[..., :self.out_dim]
 
-# %% ../nbs/03_cell_decoding.ipynb #4345a8ff
+# %% ../nbs/03_cell_decoding.ipynb #eaf5615f
 def model_device(model: nn.Module) -> torch.device:
     "The device `model`'s weights live on (CPU for a model without weights)."
     return next(model.parameters(), torch.empty(0)).device

@@ -58,12 +58,14 @@ def output_queries(h, w, scale):
 SWITCHES = list(itertools.product([True, False], repeat=3))
 
 
+@pytest.mark.parametrize('path', ['plain', 'fast'])
 @pytest.mark.parametrize('local_ensemble,feat_unfold,cell_decode', SWITCHES)
 @pytest.mark.parametrize('scale', [2.7, 3, 5, (2, 3.5)])
-def test_matches_oracle(local_ensemble, feat_unfold, cell_decode, scale):
+def test_matches_oracle(local_ensemble, feat_unfold, cell_decode, scale, path):
+    """Training mode takes the plain path; eval mode without gradients the factorised one."""
     torch.manual_seed(0)
     model = LIIF(EDSR(n_resblocks=2), hidden=(64, 64), local_ensemble=local_ensemble,
-                 feat_unfold=feat_unfold, cell_decode=cell_decode).eval()
+                 feat_unfold=feat_unfold, cell_decode=cell_decode).train(path == 'plain')
     inp = torch.rand(1, 3, 7, 10)
     coord, cell = output_queries(7, 10, scale)   # odd integer scales put queries exactly on the outer centres
     with torch.no_grad():
@@ -119,3 +121,20 @@ def test_no_cuda_calls_in_library():
     root = pathlib.Path(__file__).resolve().parent.parent
     offenders = [p.name for p in (root / 'liif_edu').glob('*.py') if '.cuda(' in p.read_text()]
     assert offenders == []
+
+
+@pytest.mark.parametrize('local_ensemble,feat_unfold,cell_decode', SWITCHES)
+def test_tiled_upscale_matches_oracle(local_ensemble, feat_unfold, cell_decode):
+    """upscale with the smallest tiles the budget allows equals the oracle on the whole image."""
+    from liif_edu.upscale import upscale
+    torch.manual_seed(4)
+    model = LIIF(EDSR(n_resblocks=3), hidden=(32, 32), local_ensemble=local_ensemble,
+                 feat_unfold=feat_unfold, cell_decode=cell_decode)
+    img = torch.rand(3, 21, 30)
+    for size in [(63, 90), (50, 41)]:
+        coord = make_coord(size)[None]
+        cell = torch.tensor([2 / size[0], 2 / size[1]]).expand_as(coord)
+        with torch.no_grad():
+            ref = oracle_query(model.encoder, model.decoder, img[None], coord, cell, local_ensemble, feat_unfold, cell_decode)
+        ref = ref[0].t().reshape(3, *size).clamp(0, 1)
+        assert (upscale(model, img, size=size, max_memory=0, chunk=500) - ref).abs().max() <= 1e-5
