@@ -1,0 +1,136 @@
+"""The installed `liif-edu` command, end to end: a good run per image mode, and every kind of bad input.
+
+Bad input must give exit status != 0, exactly one line on standard error, no traceback,
+and no output file (not even a partial or temporary one).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from liif_edu.checkpoint import official_checkpoint, save_model
+from liif_edu.encoders import EDSR
+from liif_edu.model import LIIF
+
+
+def liif_edu(*args):
+    return subprocess.run(['liif-edu', *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope='module')
+def work(tmp_path_factory):
+    d = tmp_path_factory.mktemp('cli')
+    torch.manual_seed(0)
+    model = LIIF(EDSR(n_resblocks=1), hidden=(16,))
+    save_model(model, d / 'tiny.safetensors')
+    torch.save(official_checkpoint(model), d / 'tiny.pth')
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (12, 17, 3), dtype=np.uint8)).save(d / 'rgb.png')
+    return d
+
+
+def assert_clean_failure(result, out_dir, expect):
+    assert result.returncode != 0, result.stdout
+    assert 'Traceback' not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 or result.returncode == 2, result.stderr   # argparse prints usage + one error line
+    assert expect.lower() in result.stderr.lower(), result.stderr
+    assert not [p.name for p in out_dir.iterdir() if p.name.startswith(('out', '.out'))]
+
+
+def test_help():
+    for args in (['--help'], ['upscale', '--help']):
+        r = liif_edu(*args)
+        assert r.returncode == 0 and 'usage: liif-edu' in r.stdout
+
+
+@pytest.mark.parametrize('mode', ['1', 'L', 'LA', 'RGB', 'RGBA', 'P', 'I;16', 'CMYK'])
+def test_every_mode(work, mode, tmp_path):
+    base = Image.open(work / 'rgb.png')
+    im = Image.fromarray((np.asarray(base.convert('L'), dtype=np.uint16) * 257)) if mode == 'I;16' else base.convert(mode)
+    src = tmp_path / ('in.tif' if mode == 'CMYK' else 'in.png')
+    im.save(src)
+    r = liif_edu('upscale', src, '-o', tmp_path / 'out.png', '--scale', '2.5', '--model', work / 'tiny.safetensors')
+    assert r.returncode == 0, r.stderr
+    out = Image.open(tmp_path / 'out.png')
+    assert out.size == (round(17 * 2.5), round(12 * 2.5))
+    grey, alpha = mode in ('1', 'L', 'LA', 'I;16'), mode in ('LA', 'RGBA')
+    expected = {(True, True): 'LA', (True, False): 'I;16' if mode == 'I;16' else 'L', (False, True): 'RGBA', (False, False): 'RGB'}
+    assert out.mode == expected[grey, alpha]
+
+
+def test_sizes_and_models(work, tmp_path):
+    cases = [(['--scale', '2,3'], (51, 24)), (['--size', '40x9'], (40, 9)), (['--width', '34'], (34, 24)), (['--height', '6'], (8, 6))]
+    for args, size in cases:
+        for model in ('tiny.safetensors', 'tiny.pth'):
+            r = liif_edu('upscale', work / 'rgb.png', '-o', tmp_path / 'out.jpg', *args, '--model', work / model, '-q')
+            assert r.returncode == 0, r.stderr
+            assert Image.open(tmp_path / 'out.jpg').size == size
+
+
+def test_exif_orientation(work, tmp_path):
+    im = Image.open(work / 'rgb.png')
+    exif = Image.Exif(); exif[0x0112] = 6                     # "rotate 90 degrees clockwise to display"
+    im.save(tmp_path / 'rot.jpg', exif=exif)
+    r = liif_edu('upscale', tmp_path / 'rot.jpg', '-o', tmp_path / 'out.png', '--scale', '2', '--model', work / 'tiny.safetensors')
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path / 'out.png').size == (24, 34)   # upright: 12 wide, 17 tall, doubled
+
+
+def bad_inputs(work, d):
+    model = ['--model', work / 'tiny.safetensors']
+    ok_in = work / 'rgb.png'
+    (d / 'notes.png').write_text('not an image')
+    (d / 'empty.png').write_bytes(b'')
+    (d / 'cut.png').write_bytes(ok_in.read_bytes()[:200])
+    Image.new('1', (20000, 10000)).save(d / 'bomb.png')
+    (d / 'junk.safetensors').write_bytes(os.urandom(300))
+
+    class Payload:
+        def __reduce__(self): return (os.system, (f'touch {d}/PWNED',))
+    torch.save({'model': Payload()}, d / 'evil.pth')
+    ro = '/proc/out.png' if os.geteuid() == 0 else None
+    if ro is None:
+        (d / 'ro').mkdir(); os.chmod(d / 'ro', 0o555); ro = d / 'ro' / 'out.png'
+    out = d / 'out.png'
+    return {
+        'missing input': (['upscale', d / 'nope.png', '-o', out, '--scale', '2', *model], 'no such file'),
+        'directory': (['upscale', d, '-o', out, '--scale', '2', *model], 'is a directory'),
+        'non-image': (['upscale', d / 'notes.png', '-o', out, '--scale', '2', *model], 'not an image'),
+        'zero-byte file': (['upscale', d / 'empty.png', '-o', out, '--scale', '2', *model], 'empty'),
+        'truncated png': (['upscale', d / 'cut.png', '-o', out, '--scale', '2', *model], 'truncated'),
+        'decompression bomb': (['upscale', d / 'bomb.png', '-o', out, '--scale', '2', *model], 'safety limit'),
+        'scale 0': (['upscale', ok_in, '-o', out, '--scale', '0', *model], 'not a scale'),
+        'negative scale': (['upscale', ok_in, '-o', out, '--scale=-2', *model], 'not a scale'),
+        'nan scale': (['upscale', ok_in, '-o', out, '--scale', 'nan', *model], 'not a scale'),
+        'inf scale': (['upscale', ok_in, '-o', out, '--scale', 'inf', *model], 'not a scale'),
+        'text scale': (['upscale', ok_in, '-o', out, '--scale', 'big', *model], 'not a scale'),
+        'size 0': (['upscale', ok_in, '-o', out, '--size', '0x10', *model], 'not a size'),
+        'malformed size': (['upscale', ok_in, '-o', out, '--size', '10by10', *model], 'not a size'),
+        'missing folder': (['upscale', ok_in, '-o', d / 'no' / 'out.png', '--scale', '2', *model], 'does not exist'),
+        'read-only location': (['upscale', ok_in, '-o', ro, '--scale', '2', *model], 'cannot write'),
+        'unknown extension': (['upscale', ok_in, '-o', d / 'out.xyz', '--scale', '2', *model], 'unknown image extension'),
+        'model not a model': (['upscale', ok_in, '-o', out, '--scale', '2', '--model', d / 'junk.safetensors'], 'not a safetensors model'),
+        'model missing': (['upscale', ok_in, '-o', out, '--scale', '2', '--model', d / 'none.safetensors'], 'no such file'),
+        'pickle with code': (['upscale', ok_in, '-o', out, '--scale', '2', '--model', d / 'evil.pth'], 'would run code'),
+        'absurd output': (['upscale', ok_in, '-o', out, '--scale', '100000', *model], 'GiB'),
+        'no cuda': (['upscale', ok_in, '-o', out, '--scale', '2', '--device', 'cuda:7', *model], 'not available'),
+    }
+
+
+def test_bad_inputs(work, tmp_path):
+    failures = []
+    for name, (args, expect) in bad_inputs(work, tmp_path).items():
+        if name == 'no cuda' and torch.cuda.device_count() > 7:
+            continue
+        r = liif_edu(*args)
+        try:
+            assert_clean_failure(r, tmp_path, expect)
+        except AssertionError as e:
+            failures.append(f'{name}: {e}')
+    assert not (tmp_path / 'PWNED').exists(), 'the pickled payload ran'
+    assert failures == []
