@@ -4,19 +4,19 @@
 
 # %% auto #0
 __all__ = ['parse_scale', 'parse_size', 'positive_int', 'parse_bytes', 'check_device', 'load_any_model', 'target_size',
-           'upscale_file', 'build_parser', 'main']
+           'upscale_file', 'Parser', 'build_parser', 'main']
 
-# %% ../nbs/07b_cli.ipynb #9836c745
+# %% ../nbs/07b_cli.ipynb #cf4be864
 import argparse, math, re, sys
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from .checkpoint import CheckpointError, load_model, load_official
+from .checkpoint import DEFAULT_MODEL, CheckpointError, load_model, load_official
 from .images import ImageError, Photo, image_format, read_photo, write_photo
 from .inference import DEFAULT_MAX_MEMORY
 from .upscale import output_size, upscale
 
-# %% ../nbs/07b_cli.ipynb #94a5df0e
+# %% ../nbs/07b_cli.ipynb #936a1b1c
 def parse_scale(text: str):
     "'3.5' -> 3.5; '2,3' -> (2.0, 3.0)."
     try: parts = [float(p) for p in text.split(',')]
@@ -43,7 +43,7 @@ def parse_bytes(text: str) -> int:
     if not m or float(m[1]) <= 0: raise argparse.ArgumentTypeError(f'{text!r} is not an amount of memory; write e.g. 512M or 2G')
     return int(float(m[1]) * 1024 ** ' KMG'.index(m[2].upper() or ' '))
 
-# %% ../nbs/07b_cli.ipynb #6efde68e
+# %% ../nbs/07b_cli.ipynb #a200c13d
 def check_device(device: str) -> torch.device:
     "`device` as a torch.device, with a one-line error if this machine does not have it."
     try: dev = torch.device(device)
@@ -55,11 +55,10 @@ def check_device(device: str) -> torch.device:
 def load_any_model(path=None, device='cpu'):
     "A liif_edu .safetensors model, an official LIIF .pth checkpoint, or (no path) the bundled model."
     device = check_device(device)
+    if path is None and not DEFAULT_MODEL.exists():
+        raise CheckpointError('liif_edu has no bundled model yet; pass --model PATH, a liif_edu .safetensors or an official LIIF .pth')
     if path is not None and Path(path).suffix.lower() in ('.pth', '.pt'): return load_official(path, device)
-    try: return load_model(path, device)
-    except CheckpointError as e:
-        if path is None: raise CheckpointError(f'{e}; or pass --model PATH (a liif_edu .safetensors or an official LIIF .pth)') from None
-        raise
+    return load_model(path, device)
 
 def target_size(in_size, scale=None, size=None, width=None, height=None) -> tuple[int, int]:
     "Output (H, W) from exactly one of: a scale, a (H, W) size, a width, or a height (keeping the aspect ratio)."
@@ -84,9 +83,13 @@ def upscale_file(src, dst, scale=None, size=None, width=None, height=None, model
     write_photo(Photo(rgb, alpha, photo.grey, photo.bits), dst)
     return H, W
 
-# %% ../nbs/07b_cli.ipynb #0264f94b
+# %% ../nbs/07b_cli.ipynb #67d82b50
+class Parser(argparse.ArgumentParser):
+    "argparse, with its errors on one line (and a pointer to --help instead of the usage text)."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='liif-edu', description='LIIF, the Local Implicit Image Function: upscale images to any size.')
+    p = Parser(prog='liif-edu', description='LIIF, the Local Implicit Image Function: upscale images to any size.')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     up = sub.add_parser('upscale', help='upscale an image to any size or scale',
                         description='Upscale an image to any size or scale with a LIIF model.',

@@ -37,7 +37,7 @@ def assert_clean_failure(result, out_dir, expect):
     assert result.returncode != 0, result.stdout
     assert 'Traceback' not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 or result.returncode == 2, result.stderr   # argparse prints usage + one error line
+    assert len(lines) == 1, result.stderr
     assert expect.lower() in result.stderr.lower(), result.stderr
     assert not [p.name for p in out_dir.iterdir() if p.name.startswith(('out', '.out'))]
 
