@@ -5,19 +5,19 @@
 # %% auto #0
 __all__ = ['fig_to_png', 'FigureExplorer', 'slider']
 
-# %% ../nbs/00b_widgets.ipynb #f8fc4539
-import base64, io
+# %% ../nbs/00b_widgets.ipynb #1dd0e2cc
+import base64, html, io
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-# %% ../nbs/00b_widgets.ipynb #dae5aed9
+# %% ../nbs/00b_widgets.ipynb #432d5de0
 def fig_to_png(fig: Figure, dpi=72) -> bytes:
     "PNG bytes of a matplotlib figure."
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
     return buf.getvalue()
 
-# %% ../nbs/00b_widgets.ipynb #31d17843
+# %% ../nbs/00b_widgets.ipynb #2c71db16
 class FigureExplorer(widgets.VBox):
     "Controls and a picture; `draw(fig, **values)` redraws the picture whenever a control changes."
     def __init__(self,
@@ -26,10 +26,11 @@ class FigureExplorer(widgets.VBox):
                  figsize=(8, 4),  # inches
                  dpi=72):
         self.draw, self.controls, self.figsize, self.dpi = draw, controls, figsize, dpi
-        self.view = widgets.Image(format='png')
+        self.view = widgets.Image(format='png', layout=widgets.Layout(align_self='flex-start'))  # natural size, not stretched
+        self.error = widgets.HTML()  # stays empty unless drawing fails
         for c in controls.values(): c.observe(self.refresh, names='value')
         box = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow='row wrap'))
-        super().__init__([box, self.view])
+        super().__init__([box, self.error, self.view])
         self.refresh()
 
     def values(self) -> dict: return {k: c.value for k, c in self.controls.items()}
@@ -40,12 +41,16 @@ class FigureExplorer(widgets.VBox):
         return {**data, 'image/png': base64.b64encode(bytes(self.view.value)).decode()}
 
     def refresh(self, change=None):
-        "Redraw the picture from the controls' current values."
-        fig = Figure(figsize=self.figsize)
-        self.draw(fig, **self.values())
-        self.view.value = fig_to_png(fig, self.dpi)
+        "Redraw the picture from the controls' current values; a failure is shown in the widget, then raised."
+        try:
+            fig = Figure(figsize=self.figsize)
+            self.draw(fig, **self.values())
+            self.view.value, self.error.value = fig_to_png(fig, self.dpi), ''
+        except Exception as e:
+            self.error.value = f'<pre class="liif-edu-error" style="color:#b00">could not draw {self.values()}: {html.escape(repr(e))}</pre>'
+            raise
 
-# %% ../nbs/00b_widgets.ipynb #0787ac6e
+# %% ../nbs/00b_widgets.ipynb #d9dbe92a
 def slider(description, value, lo, hi, step, **kw) -> widgets.FloatSlider:
     "A labelled float slider wide enough to read."
     return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,

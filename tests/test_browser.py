@@ -1,0 +1,265 @@
+"""Every notebook, run in a real JupyterLab in a real (headless) Chromium, with every widget control operated.
+
+What passes in Python can still fail in a browser: a missing frontend extension, a widget that
+never renders, a picture that never updates. This test starts JupyterLab on 127.0.0.1 (free port,
+random token) over a temporary copy of nbs/, runs every notebook top to bottom, and then moves every
+slider (by keyboard), ticks every checkbox and picks every dropdown, checking that the picture each
+control drives changes and that nothing raises. Cells flagged `#| slow` or `#| gpu` are dropped from
+the copies, as `nbdev_test` skips them. Screenshots go to tests/_screenshots/ (git-ignored).
+
+Needs Debian's Chromium: `apt-get install -y chromium`. Without it the test skips, except on CI,
+where it fails.
+"""
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / 'tests' / '_screenshots'
+CHROMIUM = '/usr/bin/chromium'
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync']
+SKIP_FLAGS = ('#| slow', '#| gpu', '#|slow', '#|gpu')
+NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
+
+
+def _require_browser():
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append('Chromium (apt-get update && apt-get install -y chromium)')
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append('playwright (pip install -e ".[dev]")')
+    if missing:
+        msg = 'the browser test needs ' + ' and '.join(missing)
+        if os.environ.get('CI'):
+            pytest.fail(msg + ': CI must run it')
+        pytest.skip(msg)
+
+
+def _strip_flagged_cells(src: Path, dst: Path):
+    nb = json.loads(src.read_text())
+    nb['cells'] = [c for c in nb['cells'] if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith(SKIP_FLAGS))]
+    dst.write_text(json.dumps(nb))
+
+
+def _digest(folder: Path):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob('*.ipynb'))}
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    _require_browser()
+    work = tmp_path_factory.mktemp('lab')
+    root, settings = work / 'nbs', work / 'settings'
+    root.mkdir()
+    for name in NOTEBOOKS:
+        _strip_flagged_cells(ROOT / 'nbs' / name, root / name)
+    news = settings / '@jupyterlab' / 'apputils-extension'
+    news.mkdir(parents=True)
+    (news / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    before = _digest(ROOT / 'nbs')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = {**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(settings), 'JUPYTERLAB_WORKSPACES_DIR': str(work / 'workspaces'),
+           'JUPYTER_RUNTIME_DIR': str(work / 'runtime')}
+    cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
+           '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root}',
+           '--LabApp.expose_app_in_browser=True'] + (['--allow-root'] if os.geteuid() == 0 else [])
+    log = open(work / 'lab.log', 'w')
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.time() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f'JupyterLab exited at start: {(work / "lab.log").read_text()[-2000:]}')
+            try:
+                socket.create_connection(('127.0.0.1', port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline: pytest.fail('JupyterLab did not start within 90 s')
+                time.sleep(0.5)
+        yield dict(url=f'http://127.0.0.1:{port}', token=token, root=root)
+    finally:
+        proc.terminate()  # by PID, even when a test failed
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill(); proc.wait()
+        log.close()
+    assert _digest(ROOT / 'nbs') == before, 'running the notebooks in the browser modified nbs/'
+
+
+@pytest.fixture(scope='module')
+def browser(lab, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(str(tmp_path_factory.mktemp('chromium-profile')), executable_path=CHROMIUM,
+                                                   headless=True, args=FLAGS, viewport={'width': 1400, 'height': 1000})
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+KERNEL = 'window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel'
+DONE = f"""() => {{
+    const pending = [...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'));
+    return {KERNEL}?.status === 'idle' && !pending; }}"""
+
+
+ERRORS = """() => {
+    const model = window.jupyterapp.shell.currentWidget.content.model, errors = [];
+    for (let i = 0; i < model.cells.length; i++) {
+        const cell = model.cells.get(i);
+        if (cell.type !== 'code') continue;
+        for (let j = 0; j < cell.outputs.length; j++) {
+            const out = cell.outputs.get(j).toJSON();
+            if (out.output_type === 'error') errors.push(`${out.ename}: ${out.evalue}`);
+        }
+    }
+    return errors; }"""
+
+
+def _wait_idle(page, timeout=180_000):
+    page.wait_for_timeout(300)
+    page.wait_for_function(DONE, timeout=timeout)
+
+
+def _problems(page):
+    """Error outputs, widgets that failed to render, and pictures that failed to draw."""
+    found = ['cell error: ' + e for e in page.evaluate(ERRORS)]
+    for text in ('Error displaying widget', 'Loading widget', 'Failed to load model class'):
+        if page.get_by_text(text).count():
+            found.append(f'widget failed to render: {text!r}')
+    return found + ['widget callback failed: ' + e for e in _callback_errors(page)]
+
+
+def _src(img):
+    return img.get_attribute('src')
+
+
+def _changed(page, img, before, timeout=20_000):
+    deadline = time.time() + timeout / 1000
+    while time.time() < deadline:
+        if _src(img) != before: return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def _callback_errors(page):
+    return [e.inner_text()[:300] for e in page.locator('.liif-edu-error').all()]
+
+
+def _operate(page, control):
+    """Act on one control; return (action, did-the-picture-change, callback errors) for each action."""
+    img = control.locator('xpath=ancestor::div[contains(@class,"widget-vbox")][1]').locator('img.widget-image').first
+    results = []
+    cls = control.get_attribute('class') or ''
+    if 'widget-slider' in cls:
+        handle = control.locator('.noUi-handle').first
+        readout = control.locator('.widget-readout').first
+        for keys in (['ArrowLeft'] * 3, ['End'], ['Home'], ['ArrowRight'] * 2):  # a move, both extremes, back in
+            before, value = _src(img), readout.inner_text()
+            handle.focus()
+            for k in keys: page.keyboard.press(k)
+            page.wait_for_timeout(200)
+            if readout.inner_text() == value:  # already at that end: nothing to redraw
+                continue
+            changed = _changed(page, img, before); _wait_idle(page)
+            results.append((f'slider {"+".join(keys)}', changed, _callback_errors(page)))
+        if not results: results.append(('slider keys', False, []))  # the slider never moved
+    elif 'widget-checkbox' in cls:
+        for _ in range(2):
+            before = _src(img)
+            control.locator('input[type=checkbox]').click()
+            changed = _changed(page, img, before); _wait_idle(page)
+            results.append(('checkbox click', changed, _callback_errors(page)))
+    elif 'widget-dropdown' in cls:
+        select = control.locator('select')
+        options = select.locator('option').all_inner_texts()
+        current = select.input_value()
+        for option in [o for o in options if o != current] + [current]:
+            before = _src(img)
+            select.select_option(label=option)
+            changed = _changed(page, img, before); _wait_idle(page)
+            results.append((f'dropdown {option}', changed, _callback_errors(page)))
+    return results
+
+
+def run_notebook(context, lab, name, shot=None):
+    """Open `name`, run every cell, operate every control; return (problems, number of controls operated)."""
+    page = context.new_page()
+    try:
+        page.goto(f'{lab["url"]}/lab/tree/{name}?reset&token={lab["token"]}')
+        page.wait_for_function(f'{KERNEL}?.status === "idle"', timeout=120_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        _wait_idle(page)
+        expected = sum('application/vnd.jupyter.widget-view+json' in o.get('data', {})          # widgets the saved
+                       for c in json.loads((lab['root'] / name).read_text())['cells'] for o in c.get('outputs', []))  # notebook displays
+        try:  # widget views render after the kernel has answered
+            page.wait_for_function(f"document.querySelectorAll('img.widget-image').length >= {expected}", timeout=30_000)
+        except Exception:
+            pass  # reported below
+        problems = _problems(page)
+        controls = page.locator('.widget-vbox .widget-slider, .widget-vbox .widget-checkbox, .widget-vbox .widget-dropdown').all()
+        for i, control in enumerate(controls):
+            try:
+                control.scroll_into_view_if_needed()
+                for action, changed, errors in _operate(page, control):
+                    if not changed: problems.append(f'control {i}, {action}: the picture did not change')
+                    problems += [f'control {i}, {action}: widget callback failed: {e}' for e in errors]
+            except Exception as e:  # a control that cannot be operated is a failure to report, not a crash
+                problems.append(f'control {i} could not be operated: {str(e).splitlines()[0]}')
+        problems += _problems(page)
+        images = page.locator('img.widget-image').all()
+        if shot is not None:
+            if images: images[-1].scroll_into_view_if_needed()
+            page.screenshot(path=str(shot))
+        if len(images) < expected: problems.append(f'{expected} widget pictures expected, {len(images)} rendered')
+        page.evaluate('window.jupyterapp.shell.currentWidget.sessionContext.shutdown()')
+        return problems, len(controls)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize('name', NOTEBOOKS)
+def test_notebook_in_browser(lab, browser, name):
+    SHOTS.mkdir(exist_ok=True)
+    problems, n_controls = run_notebook(browser, lab, name, SHOTS / name.replace('.ipynb', '.png'))
+    assert problems == [], problems
+
+
+BAD_CELL = ['raise ValueError("a cell that raises")']
+BAD_WIDGET = ['from liif_edu.viz import FigureExplorer, slider\n',
+              'def draw(fig, x):\n', '    if x < 0.5: raise ValueError("a callback that raises")\n',
+              '    fig.subplots().plot([0, x])\n',
+              'bad = FigureExplorer(draw, dict(x=slider("x", 1, 0, 1, 0.25)), figsize=(2, 2))\n', 'bad']
+
+
+def _notebook(cells):
+    return json.dumps({'cells': [{'cell_type': 'code', 'metadata': {}, 'source': src, 'outputs': [], 'execution_count': None}
+                                 for src in cells], 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3',
+                                 'language': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5})
+
+
+def test_the_check_catches_failures(lab, browser):
+    """The checker itself: a raising cell and a raising widget callback must both be reported."""
+    (lab['root'] / 'zz_bad_cell.ipynb').write_text(_notebook([BAD_CELL]))
+    (lab['root'] / 'zz_bad_widget.ipynb').write_text(_notebook([BAD_WIDGET]))
+    problems, _ = run_notebook(browser, lab, 'zz_bad_cell.ipynb')
+    assert any('a cell that raises' in p for p in problems), problems
+    problems, n = run_notebook(browser, lab, 'zz_bad_widget.ipynb')
+    assert n == 1 and any('a callback that raises' in p for p in problems), problems
