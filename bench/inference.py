@@ -10,14 +10,14 @@ Random weights cost exactly as much to run as trained ones.
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import torch
 
-from liif_edu.coords import make_coord
-from liif_edu.ensemble import ensemble_members
 from liif_edu.inference import decode_table, latent_table
 from liif_edu.model import LIIF, render
 from liif_edu.upscale import upscale
@@ -117,7 +117,6 @@ print(json.dumps(dict(seconds=dt, shape=list(out.shape), maxrss=peak_bytes())))
 
 CROP_CHECK = r'''
 import json, sys, torch
-from liif_edu.coords import make_coord
 from liif_edu.model import LIIF
 n, s, path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 torch.manual_seed(0)
@@ -144,7 +143,6 @@ def baseline_rss():
 
 
 def memory(jobs, check_crop):
-    import tempfile, os
     base = baseline_rss()
     print('## peak memory of upscale (default budget), each job in a fresh process\n')
     print(f'baseline: importing torch and liif_edu alone peaks at {base / 2**20:.0f} MiB\n')

@@ -13,8 +13,8 @@ where it fails.
 import hashlib
 import json
 import os
+import runpy
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +28,7 @@ SHOTS = ROOT / 'tests' / '_screenshots'
 CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync']
-SKIP_FLAGS = ('#| slow', '#| gpu', '#|slow', '#|gpu')
+SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
 
 

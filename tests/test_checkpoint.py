@@ -1,6 +1,5 @@
 """Checkpoint failures that the notebook does not cover: each is one clear line."""
 import json
-from pathlib import Path
 
 import pytest
 import torch

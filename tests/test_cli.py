@@ -5,7 +5,6 @@ and no output file (not even a partial or temporary one).
 """
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest

@@ -1,7 +1,5 @@
 """The rendered walk-through: every notebook becomes an executed HTML page with its figures, linked in order."""
-import base64
 import json
-import os
 import runpy
 from pathlib import Path
 
