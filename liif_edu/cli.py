@@ -6,17 +6,17 @@
 __all__ = ['parse_scale', 'parse_size', 'positive_int', 'parse_bytes', 'check_device', 'load_any_model', 'target_size',
            'upscale_file', 'Parser', 'build_parser', 'main']
 
-# %% ../nbs/07b_cli.ipynb #cf4be864
+# %% ../nbs/07b_cli.ipynb #d55f9a5e
 import argparse, math, re, sys
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .checkpoint import DEFAULT_MODEL, CheckpointError, load_model, load_official
-from .images import ImageError, Photo, image_format, read_photo, write_photo
+from .images import ImageError, Photo, output_format, read_photo, write_photo
 from .inference import DEFAULT_MAX_MEMORY
 from .upscale import output_size, upscale
 
-# %% ../nbs/07b_cli.ipynb #936a1b1c
+# %% ../nbs/07b_cli.ipynb #ce272a85
 def parse_scale(text: str):
     "'3.5' -> 3.5; '2,3' -> (2.0, 3.0)."
     try: parts = [float(p) for p in text.split(',')]
@@ -43,7 +43,7 @@ def parse_bytes(text: str) -> int:
     if not m or float(m[1]) <= 0: raise argparse.ArgumentTypeError(f'{text!r} is not an amount of memory; write e.g. 512M or 2G')
     return int(float(m[1]) * 1024 ** ' KMG'.index(m[2].upper() or ' '))
 
-# %% ../nbs/07b_cli.ipynb #a200c13d
+# %% ../nbs/07b_cli.ipynb #1c8ba90f
 def check_device(device: str) -> torch.device:
     "`device` as a torch.device, with a one-line error if this machine does not have it."
     try: dev = torch.device(device)
@@ -71,8 +71,7 @@ def upscale_file(src, dst, scale=None, size=None, width=None, height=None, model
                  max_memory=DEFAULT_MAX_MEMORY, bf16=False, progress=True) -> tuple[int, int]:
     "Upscale the image file `src` into `dst`; returns the output (H, W)."
     src, dst = Path(src), Path(dst)
-    image_format(dst)
-    if not dst.parent.is_dir(): raise ImageError(f'{dst}: the folder {dst.parent} does not exist; create it first')
+    output_format(dst)  # a bad output path fails now, not after the slow part
     photo = read_photo(src)
     H, W = target_size(photo.rgb.shape[-2:], scale, size, width, height)
     net = load_any_model(model, device)
@@ -83,7 +82,7 @@ def upscale_file(src, dst, scale=None, size=None, width=None, height=None, model
     write_photo(Photo(rgb, alpha, photo.grey, photo.bits), dst)
     return H, W
 
-# %% ../nbs/07b_cli.ipynb #67d82b50
+# %% ../nbs/07b_cli.ipynb #b8f02237
 class Parser(argparse.ArgumentParser):
     "argparse, with its errors on one line (and a pointer to --help instead of the usage text)."
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'SHARED_DATA', 'GREY_MODES', 'ALPHA_FORMATS', 'DEEP_FORMATS', 'ImageError', 'sample_path', 'to_tensor',
-           'to_pil', 'Photo', 'read_photo', 'load_image', 'image_format', 'write_photo']
+           'to_uint8', 'to_pil', 'Photo', 'read_photo', 'load_image', 'output_format', 'write_photo']
 
-# %% ../nbs/00a_photos.ipynb #02aa2e3a
+# %% ../nbs/00a_photos.ipynb #ace44732
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ import os, warnings
 from PIL import Image, ImageOps, UnidentifiedImageError
 import liif_edu
 
-# %% ../nbs/00a_photos.ipynb #e2babf35
+# %% ../nbs/00a_photos.ipynb #0d3370d1
 DATA_DIR = Path(liif_edu.__file__).resolve().parent.parent / 'data'  # the repository's data/ folder
 SHARED_DATA = DATA_DIR.parent.parent / 'shared' / 'data'              # research datasets beside the clone, never in it
 
@@ -35,12 +35,15 @@ def to_tensor(im: Image.Image) -> torch.Tensor:
     "(3, H, W) float tensor in [0, 1] from an RGB PIL image."
     return torch.from_numpy(np.asarray(im.convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1).contiguous()
 
+def to_uint8(t: torch.Tensor) -> np.ndarray:
+    "8-bit values of a tensor in [0, 1] (clamped, rounded)."
+    return (t.detach().float().clamp(0, 1) * 255).round().byte().cpu().numpy()
+
 def to_pil(img: torch.Tensor) -> Image.Image:
     "RGB PIL image from a (3, H, W) tensor in [0, 1] (clamped, rounded to 8 bits)."
-    arr = (img.detach().float().clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
-    return Image.fromarray(arr)
+    return Image.fromarray(to_uint8(img.permute(1, 2, 0)))
 
-# %% ../nbs/00a_photos.ipynb #37bdb0ba
+# %% ../nbs/00a_photos.ipynb #1b828e39
 GREY_MODES = {'1', 'L', 'LA', 'I', 'F', 'I;16', 'I;16L', 'I;16B', 'I;16N'}
 ALPHA_FORMATS = {'PNG', 'WEBP', 'TIFF'}  # formats liif_edu writes with an alpha channel
 DEEP_FORMATS = {'PNG', 'TIFF'}            # formats liif_edu writes with 16-bit greyscale
@@ -96,28 +99,28 @@ def load_image(path) -> torch.Tensor:
     "Read any image file as a (3, H, W) tensor in [0, 1] (`read_photo` also keeps its alpha and depth)."
     return read_photo(path).rgb
 
-# %% ../nbs/00a_photos.ipynb #9b45dd3c
-def image_format(path) -> str:
-    "The Pillow format that `path`'s extension names, with a one-line error for an unknown one."
-    fmt = Image.registered_extensions().get(Path(path).suffix.lower())
+# %% ../nbs/00a_photos.ipynb #611230fd
+def output_format(path) -> str:
+    "The Pillow format that `path`'s extension names, after checking that `path` can be written: one-line errors."
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None or fmt not in Image.SAVE:
-        raise ImageError(f"{path}: unknown image extension {Path(path).suffix or '(none)'!r}; use .png, .jpg, .tif, .webp or .bmp")
+        raise ImageError(f"{path}: unknown image extension {path.suffix or '(none)'!r}; use .png, .jpg, .tif, .webp or .bmp")
+    if not path.parent.is_dir(): raise ImageError(f"{path}: the folder {path.parent} does not exist; create it first")
     return fmt
 
 def write_photo(photo: Photo, path) -> Path:
     "Write `photo` to `path` in the format its extension names, atomically; returns the path."
-    path, fmt = Path(path), image_format(path)
-    if not path.parent.is_dir(): raise ImageError(f"{path}: the folder {path.parent} does not exist; create it first")
-    to8 = lambda t: (t.clamp(0, 1) * 255).round().byte().numpy()
+    path, fmt = Path(path), output_format(path)
     if photo.grey:
         y = photo.rgb.mean(0)
         im = (Image.fromarray((y.clamp(0, 1) * 65535).round().numpy().astype(np.uint16))
-              if photo.bits == 16 and fmt in DEEP_FORMATS and photo.alpha is None else Image.fromarray(to8(y), 'L'))
+              if photo.bits == 16 and fmt in DEEP_FORMATS and photo.alpha is None else Image.fromarray(to_uint8(y), 'L'))
     else:
-        im = Image.fromarray(to8(photo.rgb.permute(1, 2, 0)), 'RGB')
+        im = to_pil(photo.rgb)
     if photo.alpha is not None and fmt in ALPHA_FORMATS:
         im = im.convert('LA' if photo.grey else 'RGB') if im.mode not in ('L', 'RGB') else im
-        im.putalpha(Image.fromarray(to8(photo.alpha[0]), 'L'))
+        im.putalpha(Image.fromarray(to_uint8(photo.alpha[0]), 'L'))
     tmp = path.with_name(f'.{path.name}.tmp')
     try:
         im.save(tmp, format=fmt)

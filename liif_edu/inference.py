@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_MAX_MEMORY', 'first_layer', 'LatentTable', 'latent_table', 'decode_table', 'member_range', 'bytes_per_latent',
            'tile_side', 'decode_tiles']
 
-# %% ../nbs/07a_fast_inference.ipynb #3bc95482
+# %% ../nbs/07a_fast_inference.ipynb #c579a5e3
 import math
 from dataclasses import dataclass, field
 import torch
@@ -16,7 +16,7 @@ from .coords import make_coord
 from .ensemble import ensemble_members
 from .encoders import receptive_radius
 
-# %% ../nbs/07a_fast_inference.ipynb #7acaff77
+# %% ../nbs/07a_fast_inference.ipynb #bebbbd4e
 def first_layer(model) -> tuple:
     "The decoder's first layer split by input: W_z (D, Cz), W_r^T (2, D), W_c^T (2, D), bias (D,)."
     layer = model.decoder.layers[0]
@@ -24,7 +24,7 @@ def first_layer(model) -> tuple:
     W = layer.weight
     return W[:, :nz], W[:, nz:nz + 2].t(), W[:, nz + 2:nz + 4].t(), layer.bias
 
-# %% ../nbs/07a_fast_inference.ipynb #b6314a00
+# %% ../nbs/07a_fast_inference.ipynb #7a2a2aa3
 @dataclass
 class LatentTable:
     "The decoder's first-layer latent term for a block of the latent grid."
@@ -88,7 +88,7 @@ def decode_table(model, tbl: LatentTable,
     if len(linears) > 1: x = torch.addmm(linears[-1].bias.to(dt), x, linears[-1].weight.t().to(dt))  # then the last layer
     return x.view(B, Q, -1).float() * 0.5 + 0.5
 
-# %% ../nbs/07a_fast_inference.ipynb #09e2f9e5
+# %% ../nbs/07a_fast_inference.ipynb #6df5c801
 def member_range(coord_1d: torch.Tensor, # (n,) query coordinates along one axis
                  n: int,                 # latents along that axis
                  local_ensemble=True,
@@ -98,7 +98,7 @@ def member_range(coord_1d: torch.Tensor, # (n,) query coordinates along one axis
     idx = ensemble_members(pts, (n, 1), local_ensemble)[0][..., 0]
     return int(idx.min()), int(idx.max())
 
-# %% ../nbs/07a_fast_inference.ipynb #52982329
+# %% ../nbs/07a_fast_inference.ipynb #8e41f349
 DEFAULT_MAX_MEMORY = 384 * 2**20  # bytes of working memory for encoding a tile and holding its table
 
 def bytes_per_latent(model) -> int:
@@ -112,7 +112,7 @@ def tile_side(model, max_memory=DEFAULT_MAX_MEMORY) -> int:
     margin = receptive_radius(model.encoder) + 2
     return max(8, math.isqrt(max_memory // bytes_per_latent(model)) - 2 * margin)
 
-# %% ../nbs/07a_fast_inference.ipynb #7a2f8296
+# %% ../nbs/07a_fast_inference.ipynb #5c28c532
 @torch.no_grad()
 def decode_tiles(model,
                  img: torch.Tensor,  # (3, h, w) in [0, 1]
@@ -120,7 +120,7 @@ def decode_tiles(model,
                  max_memory=DEFAULT_MAX_MEMORY, # bytes for encoding a tile and holding its table
                  chunk=2048,         # queries decoded at once
                  tile=None,          # latent tile side; default from `max_memory`
-                 progress=None,      # called with the number of output pixels after each chunk
+                 progress=None,      # called with the number of output pixels after each tile
                 ) -> torch.Tensor:
     "Decode `img` at `size` with the fast path, tile by tile: (3, H, W) float32 on the CPU, unclamped."
     device = next(model.parameters()).device
