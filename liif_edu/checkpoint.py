@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_MODEL', 'ENCODERS', 'RDN_CONFIGS', 'UNUSED', 'RGB_MEAN', 'CheckpointError', 'save_model', 'model_from_config',
            'load_model', 'load_official', 'official_checkpoint']
 
-# %% ../nbs/03a_checkpoints.ipynb #810b20e9
+# %% ../nbs/03a_checkpoints.ipynb #606d608e
 import json, os, pickle
 from pathlib import Path
 import torch
@@ -16,14 +16,14 @@ from .encoders import EDSR, RDN, IdentityEncoder
 from .images import DATA_DIR
 from .model import LIIF
 
-# %% ../nbs/03a_checkpoints.ipynb #7376b95e
+# %% ../nbs/03a_checkpoints.ipynb #33158f3b
 class CheckpointError(ValueError):
     "A model file that cannot be loaded; the message says why and what to do."
 
 DEFAULT_MODEL = DATA_DIR / 'model.safetensors'  # the bundled model, when the project ships one
 ENCODERS = {cls.__name__: cls for cls in (EDSR, RDN, IdentityEncoder)}
 
-# %% ../nbs/03a_checkpoints.ipynb #4d10950d
+# %% ../nbs/03a_checkpoints.ipynb #bc239a80
 def save_model(model: LIIF, path) -> Path:
     "Write `model`'s weights and config to the safetensors file `path`, atomically."
     path = Path(path)
@@ -65,7 +65,7 @@ def load_model(path=None, device='cpu') -> LIIF:
     if not path.is_file(): raise CheckpointError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}; give the path of a .safetensors model")
     try:
         with safe_open(str(path), 'pt', device='cpu') as f:
-            meta, state = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+            meta, state = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys() if not k.startswith('train/')}  # a training checkpoint's extras: skipped
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{path}: not a safetensors model file ({str(e).splitlines()[0]}); give a model saved with save_model, or an official .pth via load_official") from None
     if 'liif_edu' not in meta: raise CheckpointError(f"{path}: a safetensors file without a liif_edu config; it was not written by save_model")
@@ -73,7 +73,7 @@ def load_model(path=None, device='cpu') -> LIIF:
     except (KeyError, TypeError, json.JSONDecodeError) as e: raise CheckpointError(f"{path}: its liif_edu config is damaged ({e!r})") from None
     return _load_state(model, state, path).to(device).eval()
 
-# %% ../nbs/03a_checkpoints.ipynb #5fcedbd6
+# %% ../nbs/03a_checkpoints.ipynb #0630489d
 RDN_CONFIGS = {'A': (20, 6, 32), 'B': (16, 8, 64)}  # (D, C, G) of RDN's published configurations
 UNUSED = ('encoder.sub_mean.', 'encoder.add_mean.')   # EDSR's mean shifts: saved, never used
 
@@ -121,7 +121,7 @@ def load_official(path, device='cpu') -> LIIF:
              for k, v in sd.items() if not k.startswith(UNUSED)}
     return _load_state(model, state, path).to(device).eval()
 
-# %% ../nbs/03a_checkpoints.ipynb #0994d951
+# %% ../nbs/03a_checkpoints.ipynb #8d5c2397
 RGB_MEAN = (0.4488, 0.4371, 0.4040)  # DIV2K's mean colour, in EDSR's (unused) mean shifts
 
 def official_checkpoint(model: LIIF) -> dict:

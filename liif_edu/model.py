@@ -5,16 +5,16 @@
 # %% auto #0
 __all__ = ['MLP', 'LIIF', 'LatentDecoder', 'model_device', 'render']
 
-# %% ../nbs/03_cell_decoding.ipynb #4dbd30dd
+# %% ../nbs/03_cell_decoding.ipynb #9ea45dc9
 import torch
 from torch import nn
 from .coords import make_coord
 from .encoders import EDSR
 from .latent import unfold_features, gather_latents
 from .ensemble import ensemble_members, blend
-from .inference import latent_table, decode_table
+from .inference import latent_table, decode_table, decode_factorised
 
-# %% ../nbs/03_cell_decoding.ipynb #ce0db17e
+# %% ../nbs/03_cell_decoding.ipynb #451cd964
 class MLP(nn.Module):
     "Linear layers with ReLU between them; no activation on the output."
     def __init__(self, in_dim, out_dim=3, hidden=(256, 256, 256, 256)):
@@ -25,7 +25,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.layers(x)
 
-# %% ../nbs/03_cell_decoding.ipynb #48bb554d
+# %% ../nbs/03_cell_decoding.ipynb #710e5d4b
 class LIIF(nn.Module):
     "Local implicit image function: a grid of latent codes that can be decoded at any coordinate."
     def __init__(self,
@@ -41,6 +41,7 @@ class LIIF(nn.Module):
         in_dim = self.encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
         self.decoder = MLP(in_dim, out_dim, tuple(hidden))
         self.feat, self._table = None, None
+        self.fast_training = False  # train with the factorised first layer (07a_fast_inference): same numbers, faster
 
     @property
     def config(self) -> dict:
@@ -61,6 +62,7 @@ class LIIF(nn.Module):
         if self.cell_decode and cell is None: raise ValueError('this model decodes the cell: pass cell, the query pixel size (B,Q,2)')
         if not self.training and not torch.is_grad_enabled() and isinstance(self.decoder, MLP):
             return decode_table(self, self._latent_table(), coord, cell)  # the fast path (07a_fast_inference)
+        if self.fast_training and isinstance(self.decoder, MLP): return decode_factorised(self, self.feat, coord, cell)
         shape = self.feat.shape[-2:]
         latents = unfold_features(self.feat) if self.feat_unfold else self.feat
         idx, rel, weight = ensemble_members(coord, shape, self.local_ensemble)
@@ -80,7 +82,7 @@ class LIIF(nn.Module):
         self.gen_feat(inp)
         return self.query_rgb(coord, cell)
 
-# %% ../nbs/03_cell_decoding.ipynb #cfce4a89
+# %% ../nbs/03_cell_decoding.ipynb #17d3c5f9
 class LatentDecoder(nn.Module):
     "A 'decoder' that returns the first `out_dim` numbers of its input: the latent code."
     def __init__(self, out_dim=3):
@@ -89,7 +91,7 @@ class LatentDecoder(nn.Module):
 
     def forward(self, x): return x[..., :self.out_dim]
 
-# %% ../nbs/03_cell_decoding.ipynb #eaf5615f
+# %% ../nbs/03_cell_decoding.ipynb #7538e5ce
 def model_device(model: nn.Module) -> torch.device:
     "The device `model`'s weights live on (CPU for a model without weights)."
     return next(model.parameters(), torch.empty(0)).device

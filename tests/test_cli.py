@@ -3,6 +3,7 @@
 Bad input must give exit status != 0, exactly one line on standard error, no traceback,
 and no output file (not even a partial or temporary one).
 """
+import json
 import os
 import subprocess
 
@@ -132,4 +133,68 @@ def test_bad_inputs(work, tmp_path):
         except AssertionError as e:
             failures.append(f'{name}: {e}')
     assert not (tmp_path / 'PWNED').exists(), 'the pickled payload ran'
+    assert failures == []
+
+
+def test_every_subcommand_has_help():
+    for cmd in ('upscale', 'demo', 'train', 'evaluate'):
+        r = liif_edu(cmd, '--help')
+        assert r.returncode == 0 and f'usage: liif-edu {cmd}' in r.stdout, r.stderr
+
+
+def test_demo(work, tmp_path):
+    r = liif_edu('demo', '-o', tmp_path / 'demo.png', '--scales', '2,3.5', '--model', work / 'tiny.safetensors')
+    assert r.returncode == 0, r.stderr
+    means = [line for line in r.stdout.splitlines() if line.startswith('mean')]
+    assert [line.split()[1] for line in means] == ['x2', 'x3.5'], r.stdout
+    assert Image.open(tmp_path / 'demo.png').format == 'PNG'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['demo.png']       # no temporary file left
+
+
+def test_demo_with_the_bundled_model(tmp_path):
+    r = subprocess.run(['liif-edu', 'demo'], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    gains = {line.split()[1]: float(line.split()[-1]) for line in r.stdout.splitlines() if line.startswith('mean')}
+    assert set(gains) == {'x2', 'x3.5', 'x6'} and all(g > 0 for g in gains.values()), r.stdout   # beats bicubic at every scale
+    assert Image.open(tmp_path / 'liif_edu_demo.png').size[0] > 500
+
+
+def small_set(d):
+    (d / 'set' / 'HR').mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (30, 26, 3), dtype=np.uint8)).save(d / 'set' / 'HR' / f'{i}.png')
+    return d / 'set'
+
+
+def test_evaluate(work, tmp_path):
+    data = small_set(tmp_path)
+    r = liif_edu('evaluate', '--model', work / 'tiny.safetensors', '--data', data, '--scales', '2,2x3,6', '--json', tmp_path / 'r.json', '-q')
+    assert r.returncode == 0, r.stderr
+    assert '| method | x2 | x2x3 | x6 |' in r.stdout and '| liif_edu - bicubic |' in r.stdout
+    res = json.loads((tmp_path / 'r.json').read_text())[str(data)]
+    assert set(res) == {'liif_edu', 'bicubic'} and set(res['bicubic']) == {'x2', 'x2x3', 'x6'}
+    r = liif_edu('evaluate', '--model', 'bicubic', '--data', data, '--scales', '3', '-q')
+    assert r.returncode == 0 and '| bicubic |' in r.stdout and 'liif_edu' not in r.stdout
+
+
+def test_bad_demo_and_evaluate_inputs(work, tmp_path):
+    data, model = small_set(tmp_path), ['--model', work / 'tiny.safetensors']
+    cases = {
+        'demo to a missing folder': (['demo', '-o', tmp_path / 'no' / 'demo.png', *model], 'does not exist'),
+        'demo bad scale': (['demo', '--scales', '2,zero', *model], 'not a scale'),
+        'demo scale below 1': (['demo', '--scales', '0.5', *model], 'not a scale'),
+        'evaluate missing data': (['evaluate', '--data', tmp_path / 'nope', *model], 'no such folder'),
+        'evaluate empty data': (['evaluate', '--data', tmp_path / 'empty', *model], 'no images'),
+        'evaluate nan scale': (['evaluate', '--data', data, '--scales', 'nan', *model], 'not a scale'),
+        'evaluate huge scale': (['evaluate', '--data', data, '--scales', '40', *model], 'smaller than one pixel'),
+        'evaluate json to a missing folder': (['evaluate', '--data', data, '--json', tmp_path / 'no' / 'r.json', *model], 'does not exist'),
+        'evaluate not a model': (['evaluate', '--data', data, '--model', data / 'HR' / '0.png'], 'not a safetensors model'),
+    }
+    (tmp_path / 'empty').mkdir()
+    failures = []
+    for name, (args, expect) in cases.items():
+        r = liif_edu(*args)
+        try: assert_clean_failure(r, tmp_path, expect)
+        except AssertionError as e: failures.append(f'{name}: {e}')
     assert failures == []

@@ -1,0 +1,144 @@
+"""Training as a user runs it: `liif-edu train` killed at random moments and resumed, DDP with 2 gloo processes,
+and bad configurations rejected with one line."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from liif_edu.checkpoint import load_model
+from liif_edu.images import DATA_DIR
+from liif_edu.train import load_checkpoint
+
+LIIF_EDU = shutil.which('liif-edu')
+TINY = dict(data=str(DATA_DIR / 'samples'), encoder_args=dict(n_resblocks=1, n_feats=8), inp_size=16, sample_q=64,
+            repeat=2, lr=1e-3, milestones=[3], val_data='')
+
+
+def config(tmp_path, **kw):
+    path = tmp_path / f'config{len(list(tmp_path.glob("config*")))}.json'
+    path.write_text(json.dumps({**TINY, **kw}))
+    return path
+
+
+def run(*args, **kw):
+    return subprocess.run([LIIF_EDU, *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+
+
+def weights(path):
+    return load_model(path).state_dict()
+
+
+def test_killed_and_resumed_equals_uninterrupted(tmp_path):
+    # a model with a wide MLP, so that writing a checkpoint takes long enough to be caught in the act
+    cfg = config(tmp_path, hidden=[512, 512], batch_size=2, epochs=12)
+    ref = run('train', '--config', cfg, '--out', tmp_path / 'ref', '-q')
+    assert ref.returncode == 0, ref.stderr
+    out, tmp = tmp_path / 'killed', tmp_path / 'killed' / '.last.safetensors.tmp'
+    rng, kills, mid_write = random.Random(0), 0, 0
+    for attempt in range(40):
+        proc = subprocess.Popen([LIIF_EDU, 'train', '--config', str(cfg), '--out', str(out), '-q', '--resume'],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        if kills < 6:
+            deadline = time.monotonic() + 60
+            if kills % 2 == 0:                    # kill while a checkpoint is being written
+                while proc.poll() is None and not tmp.exists() and time.monotonic() < deadline: pass
+                hit = tmp.exists()
+            else:                                 # kill at a random moment once training is under way
+                while proc.poll() is None and not (out / 'log.csv').exists() and time.monotonic() < deadline: time.sleep(0.01)
+                time.sleep(rng.uniform(0, 1.5))
+                hit = False
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL); proc.wait()
+                kills, mid_write = kills + 1, mid_write + hit
+                for name in ('last.safetensors', 'best.safetensors'):   # every checkpoint on disk is whole and readable
+                    if (out / name).exists(): load_checkpoint(out / name)
+                continue
+        assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
+        break
+    print(f'{kills} kills, {mid_write} of them while a checkpoint was being written')
+    assert kills >= 4 and mid_write >= 1, (kills, mid_write)
+    assert load_checkpoint(out / 'last.safetensors')['epoch'] == 12
+    a, b = weights(tmp_path / 'ref' / 'last.safetensors'), weights(out / 'last.safetensors')
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    untimed = lambda p: [{k: v for k, v in r.items() if k != 'seconds'} for r in load_checkpoint(p)['history']]
+    assert untimed(out / 'last.safetensors') == untimed(tmp_path / 'ref' / 'last.safetensors')
+
+
+def test_two_gloo_processes_match_one(tmp_path):
+    cfg = config(tmp_path, hidden=[32], batch_size=4, epochs=2)
+    one = run('train', '--config', cfg, '--out', tmp_path / 'one', '-q', '--device', 'cpu')
+    assert one.returncode == 0, one.stderr
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    two = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', LIIF_EDU,
+                          'train', '--config', str(cfg), '--out', str(tmp_path / 'two'), '-q', '--device', 'cpu'],
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=600)
+    assert two.returncode == 0, two.stderr[-3000:]
+    a, b = weights(tmp_path / 'one' / 'last.safetensors'), weights(tmp_path / 'two' / 'last.safetensors')
+    init = weights_at_init(cfg)
+    norm = lambda d: sum(v.double().pow(2).sum() for v in d.values()).sqrt().item()
+    diff, moved = norm({k: a[k] - b[k] for k in a}), norm({k: a[k] - init[k] for k in a})
+    print(f'2 processes vs 1: |weights difference| {diff:.2e}, |change in training| {moved:.2e} (L2 over all weights), '
+          f'largest single difference {max((a[k] - b[k]).abs().max().item() for k in a):.1e}')
+    assert diff < 1e-3 * moved, (diff, moved)                      # equal up to rounding, and not because nothing moved
+    h1, h2 = (load_checkpoint(tmp_path / r / 'last.safetensors')['history'] for r in ('one', 'two'))
+    assert len(h1) == len(h2) == 2 and all(abs(x['loss'] - y['loss']) < 1e-5 for x, y in zip(h1, h2)), (h1, h2)
+    assert sorted(p.name for p in (tmp_path / 'two').iterdir()) == ['config.json', 'curve.png', 'last.safetensors', 'log.csv']
+
+
+def weights_at_init(cfg_path):
+    from liif_edu.train import get_config
+    torch.manual_seed(0)
+    return get_config(config_file=cfg_path).model().state_dict()
+
+
+@pytest.mark.parametrize('args, expect', [
+    (['--preset', 'no-such-preset'], 'unknown preset'),
+    (['--preset', 'cpu-small', '--data', '{tmp}/missing'], 'no such folder'),
+    (['--preset', 'cpu-small', '--data', '{tmp}/empty'], 'no images'),
+    (['--config', '{tmp}/reversed.json'], 'scale range is empty'),
+    (['--config', '{tmp}/batch0.json'], 'batch_size=0'),
+    (['--config', '{tmp}/broken.json'], 'not a JSON config'),
+    (['--config', '{tmp}/nope.json'], 'no such config file'),
+    (['--preset', 'cpu-small', '--config', '{tmp}/batch0.json'], 'not allowed with'),
+])
+def test_bad_configurations_fail_early_with_one_line(tmp_path, args, expect):
+    (tmp_path / 'empty').mkdir()
+    (tmp_path / 'reversed.json').write_text(json.dumps({**TINY, 'scale_min': 4, 'scale_max': 2}))
+    (tmp_path / 'batch0.json').write_text(json.dumps({**TINY, 'batch_size': 0}))
+    (tmp_path / 'broken.json').write_text('{"lr": ')
+    start = time.monotonic()
+    r = run('train', *[a.format(tmp=tmp_path) for a in args], '--out', tmp_path / 'run')
+    assert r.returncode != 0 and 'Traceback' not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and expect in r.stderr, r.stderr
+    assert not (tmp_path / 'run').exists()                                 # failed before writing anything
+    assert time.monotonic() - start < 60
+
+
+def test_cli_train_then_use_the_checkpoint(tmp_path):
+    cfg = config(tmp_path, hidden=[16], batch_size=2, epochs=2, val_data=str(DATA_DIR / 'samples'), val_scale=3)
+    r = run('train', '--config', cfg, '--out', tmp_path / 'run', '-q')
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / 'run').iterdir())
+    assert names == ['best.safetensors', 'config.json', 'curve.png', 'last.safetensors', 'log.csv'], names
+    again = run('train', '--config', cfg, '--out', tmp_path / 'run', '-q')    # never overwrite a run silently
+    assert again.returncode != 0 and '--resume' in again.stderr
+    up = run('upscale', DATA_DIR / 'samples' / 'coffee.png', '-o', tmp_path / 'big.png', '--scale', '1.5',
+             '--model', tmp_path / 'run' / 'best.safetensors', '-q')         # a training checkpoint is a model
+    assert up.returncode == 0, up.stderr
+
+
+def test_resume_from_a_damaged_checkpoint_is_one_line(tmp_path):
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'last.safetensors').write_bytes(b'\x00' * 100)
+    r = run('train', '--config', config(tmp_path, epochs=1), '--out', tmp_path / 'run', '--resume')
+    assert r.returncode != 0 and 'Traceback' not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'not a liif_edu training checkpoint' in r.stderr, r.stderr
+    assert (tmp_path / 'run' / 'last.safetensors').read_bytes() == b'\x00' * 100       # nothing lost
