@@ -1,0 +1,45 @@
+"""The bundled model: its card is complete and true, and `liif-edu evaluate` reproduces the card's numbers."""
+import hashlib
+import json
+import subprocess
+
+import pytest
+
+from liif_edu.checkpoint import DEFAULT_MODEL, load_model
+from liif_edu.encoders import count_params
+from liif_edu.images import SHARED_DATA
+
+CARD = json.loads(DEFAULT_MODEL.with_name('model_card.json').read_text())
+
+
+def test_card_describes_the_file():
+    assert DEFAULT_MODEL.stat().st_size == CARD['bytes'] <= 10 * 2**20
+    assert hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest() == CARD['sha256']
+    model = load_model()                                          # no path: the bundled model
+    assert model.config == CARD['architecture']['config']
+    assert count_params(model) == CARD['architecture']['parameters']
+    t = CARD['training']
+    assert t['command'].startswith('liif-edu train --preset ') and t['epochs'] == t['settings']['epochs']
+    assert t['iterations'] > 0 and t['wall_time_minutes'] > 0 and 'T91' in t['data'] and 'BSD200' in t['data']
+
+
+def test_beats_bicubic_everywhere():
+    table = CARD['evaluation']['psnr_db']
+    assert set(table) == {'Set5', 'Set14'}
+    for rows in table.values():
+        assert list(rows) == ['x2', 'x3', 'x4', 'x6', 'x8']
+        for r in rows.values():
+            assert r['liif_edu'] > r['bicubic'] and abs(r['gain'] - (r['liif_edu'] - r['bicubic'])) < 2e-3
+
+
+@pytest.mark.skipif(not (SHARED_DATA / 'benchmark').exists(), reason=f'the benchmark sets are not at {SHARED_DATA}')
+def test_evaluate_reproduces_the_card(tmp_path):
+    sets = [SHARED_DATA / 'benchmark' / name for name in ('Set5', 'Set14')]
+    r = subprocess.run(['liif-edu', 'evaluate', '--data', *map(str, sets), '--scales', '2,3,4,6,8', '--json', str(tmp_path / 'r.json'), '-q'],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    got = json.loads((tmp_path / 'r.json').read_text())
+    for folder in sets:
+        for scale, row in CARD['evaluation']['psnr_db'][folder.name].items():
+            for method in ('liif_edu', 'bicubic'):
+                assert abs(got[str(folder)][method][scale] - row[method]) < 0.01, (folder.name, scale, method)
