@@ -3,8 +3,10 @@
     python tools/render_site.py            # then open _site/index.html
 
 Uses nbconvert (Quarto, which nbdev's own docs need, cannot be installed everywhere). Cells flagged
-`#| slow` or `#| gpu` are left out of the rendered pages, as `nbdev_test` skips them.
+`#| slow` or `#| gpu` are not executed, as `nbdev_test` skips them; their pages show the outputs saved in the
+notebook instead (e.g. the 10-minute `cpu-small` training of 05), or none.
 """
+import copy
 import html
 from pathlib import Path
 
@@ -47,8 +49,11 @@ def render(out: Path = ROOT / '_site', timeout: int = 600) -> Path:
     entries = []
     for src in sorted((ROOT / 'nbs').glob('*.ipynb')):
         nb = nbformat.read(src, as_version=4)
-        nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith(SKIP_FLAGS))]
-        ExecutePreprocessor(timeout=timeout, store_widget_state=False).preprocess(nb, {'metadata': {'path': str(src.parent)}})
+        keep = [i for i, c in enumerate(nb.cells) if not (c.cell_type == 'code' and c.source.lstrip().startswith(SKIP_FLAGS))]
+        run = copy.deepcopy(nb)                            # what runs: a copy without the skipped cells
+        run.cells = [run.cells[i] for i in keep]
+        ExecutePreprocessor(timeout=timeout, store_widget_state=False).preprocess(run, {'metadata': {'path': str(src.parent)}})
+        for i, cell in zip(keep, run.cells): nb.cells[i] = cell   # skipped cells keep the outputs saved in the notebook
         nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith(HIDDEN))]
         page = 'welcome' if src.stem == 'index' else src.stem   # index.html is the site's own index
         (out / f'{page}.html').write_text(exporter.from_notebook_node(nb)[0], encoding='utf-8')
