@@ -7,7 +7,7 @@ __all__ = ['PRESETS', 'TrainConfig', 'TrainingError', 'get_config', 'check_confi
            'save_checkpoint', 'load_checkpoint', 'validate', 'plot_history', 'LiveCurves', 'train']
 
 # %% ../nbs/05_training.ipynb #dd3ef8c5
-import csv, dataclasses, json, math, os, signal, time
+import csv, dataclasses, json, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
