@@ -12,7 +12,6 @@ from .coords import make_coord
 from .encoders import EDSR
 from .latent import unfold_features, gather_latents
 from .ensemble import ensemble_members, blend
-from .inference import latent_table, decode_table, decode_factorised
 
 # %% ../nbs/03_cell_decoding.ipynb #451cd964
 class MLP(nn.Module):
@@ -40,8 +39,7 @@ class LIIF(nn.Module):
         self.local_ensemble, self.feat_unfold, self.cell_decode = local_ensemble, feat_unfold, cell_decode
         in_dim = self.encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
         self.decoder = MLP(in_dim, out_dim, tuple(hidden))
-        self.feat, self._table = None, None
-        self.fast_training = False  # train with the factorised first layer (07a_fast_inference): same numbers, faster
+        self.feat = None                                # the latent grid of the last `gen_feat`
 
     @property
     def config(self) -> dict:
@@ -53,16 +51,13 @@ class LIIF(nn.Module):
 
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         "Encode images `inp` (B,3,h,w) in [0,1] into the latent grid (B,C,h,w), kept for `query_rgb`."
-        self.feat, self._table = self.encoder((inp - 0.5) / 0.5), None
+        self.feat = self.encoder((inp - 0.5) / 0.5)
         return self.feat
 
     def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
         "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
         if self.feat is None: raise RuntimeError('no latent grid yet: call gen_feat(inp) first')
         if self.cell_decode and cell is None: raise ValueError('this model decodes the cell: pass cell, the query pixel size (B,Q,2)')
-        if not self.training and not torch.is_grad_enabled() and isinstance(self.decoder, MLP):
-            return decode_table(self, self._latent_table(), coord, cell)  # the fast path (07a_fast_inference)
-        if self.fast_training and isinstance(self.decoder, MLP): return decode_factorised(self, self.feat, coord, cell)
         shape = self.feat.shape[-2:]
         latents = unfold_features(self.feat) if self.feat_unfold else self.feat
         idx, rel, weight = ensemble_members(coord, shape, self.local_ensemble)
@@ -70,12 +65,6 @@ class LIIF(nn.Module):
         if self.cell_decode:
             x.append((cell * torch.tensor(shape, dtype=cell.dtype, device=cell.device)).unsqueeze(-2).expand_as(rel))
         return blend(self.decoder(torch.cat(x, -1)), weight) * 0.5 + 0.5
-
-    def _latent_table(self):
-        "The fast path's first-layer term of every latent, computed once per `gen_feat` and weight update."
-        version = self.decoder.layers[0].weight._version
-        if self._table is None or self._table[1] != version: self._table = (latent_table(self, self.feat), version)
-        return self._table[0]
 
     def forward(self, inp, coord, cell=None):
         "Encode `inp` (B,3,h,w) in [0,1] and decode it at `coord` (B,Q,2) with `cell` (B,Q,2): (B,Q,3)."

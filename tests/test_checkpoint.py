@@ -9,10 +9,10 @@ import liif_edu.checkpoint as ckpt
 from liif_edu.model import LIIF
 
 
-def test_no_bundled_model_yet(monkeypatch, tmp_path):
-    monkeypatch.setattr(ckpt, 'DEFAULT_MODEL', tmp_path / 'model.safetensors')
-    with pytest.raises(ckpt.CheckpointError, match='no bundled model'):
-        ckpt.load_model()
+def test_no_bundled_model(monkeypatch, tmp_path):
+    monkeypatch.setattr(ckpt, 'BUNDLED_MODEL', tmp_path / 'model.safetensors')
+    with pytest.raises(ckpt.CheckpointError, match='no bundled model .* comes with a clone'):
+        ckpt.load_model('bundled')
 
 
 def test_tensors_disagree_with_config(tmp_path):

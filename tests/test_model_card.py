@@ -5,17 +5,17 @@ import subprocess
 
 import pytest
 
-from liif_edu.checkpoint import DEFAULT_MODEL, load_model
+from liif_edu.checkpoint import BUNDLED_MODEL, load_model
 from liif_edu.encoders import count_params
 from liif_edu.images import SHARED_DATA
 
-CARD = json.loads(DEFAULT_MODEL.with_name('model_card.json').read_text())
+CARD = json.loads(BUNDLED_MODEL.with_name('model_card.json').read_text())
 
 
 def test_card_describes_the_file():
-    assert DEFAULT_MODEL.stat().st_size == CARD['bytes'] <= 10 * 2**20
-    assert hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest() == CARD['sha256']
-    model = load_model()                                          # no path: the bundled model
+    assert BUNDLED_MODEL.stat().st_size == CARD['bytes'] <= 10 * 2**20
+    assert hashlib.sha256(BUNDLED_MODEL.read_bytes()).hexdigest() == CARD['sha256']
+    model = load_model('bundled')
     assert model.config == CARD['architecture']['config']
     assert count_params(model) == CARD['architecture']['parameters']
     t = CARD['training']
@@ -35,7 +35,7 @@ def test_beats_bicubic_everywhere():
 @pytest.mark.skipif(not (SHARED_DATA / 'benchmark').exists(), reason=f'the benchmark sets are not at {SHARED_DATA}')
 def test_evaluate_reproduces_the_card(tmp_path):
     sets = [SHARED_DATA / 'benchmark' / name for name in ('Set5', 'Set14')]
-    r = subprocess.run(['liif-edu', 'evaluate', '--data', *map(str, sets), '--scales', '2,3,4,6,8', '--json', str(tmp_path / 'r.json'), '-q'],
+    r = subprocess.run(['liif-edu', 'evaluate', '--model', 'bundled', '--data', *map(str, sets), '--scales', '2,3,4,6,8', '--json', str(tmp_path / 'r.json'), '-q'],
                        capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
     got = json.loads((tmp_path / 'r.json').read_text())

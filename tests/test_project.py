@@ -46,3 +46,50 @@ def test_notebooks_carry_no_widget_state():
     import json
     stale = [p.name for p in (ROOT / 'nbs').glob('*.ipynb') if 'widgets' in json.loads(p.read_text())['metadata']]
     assert stale == [], f'strip the widget state from {stale}'
+
+
+def package_imports() -> dict:
+    """{module: set of liif_edu modules it imports}, counting imports anywhere in the file (inside functions too)."""
+    import ast
+    graph = {}
+    for path in sorted((ROOT / 'liif_edu').glob('*.py')):
+        name, deps = path.stem, set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                mod = node.module or ''
+                if node.level == 1: deps.add(mod.split('.')[0] if mod else None)
+                elif mod.startswith('liif_edu.'): deps.add(mod.split('.')[1])
+                elif mod == 'liif_edu' or (node.level == 1 and not mod): deps.update(a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name.split('.')[1] for a in node.names if a.name.startswith('liif_edu.'))
+        graph[name] = {d for d in deps if d and d != name and (ROOT / 'liif_edu' / f'{d}.py').exists()}
+    return graph
+
+
+def test_no_import_cycles():
+    """The package's modules form a DAG; the model, in particular, does not import the fast paths."""
+    graph = package_imports()
+    assert 'inference' not in graph['model'] and graph['model'] <= {'coords', 'encoders', 'latent', 'ensemble'}
+    assert 'upscale' not in graph['evaluate']
+    done, stack = set(), []
+
+    def visit(m):
+        if m in stack: raise AssertionError('import cycle: ' + ' -> '.join(stack[stack.index(m):] + [m]))
+        if m in done: return
+        stack.append(m)
+        for d in sorted(graph[m]): visit(d)
+        stack.pop(); done.add(m)
+    for m in graph: visit(m)
+
+
+def test_the_cycle_check_finds_a_cycle(monkeypatch):
+    """The check itself: a made-up cycle must be reported."""
+    import test_project
+    real = package_imports()
+    monkeypatch.setattr(test_project, 'package_imports', lambda: {**real, 'coords': real['coords'] | {'model'}})
+    try:
+        test_no_import_cycles()
+    except AssertionError as e:
+        assert 'import cycle' in str(e) and 'coords' in str(e)
+    else:
+        raise AssertionError('the cycle coords -> model -> coords was not found')

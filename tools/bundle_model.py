@@ -1,21 +1,22 @@
-"""Bundle a finished training run as the project's default model: data/model.safetensors and data/model_card.json.
+"""Bundle a finished training run as the project's bundled model: data/model.safetensors and data/model_card.json.
 
     python tools/bundle_model.py runs/bundled
 
 The weights are re-saved without the training state (optimiser, random state). The card's PSNR table is measured
 here with the same functions as `liif-edu evaluate`, so that command reproduces it:
 
-    liif-edu evaluate --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 --scales 2,3,4,6,8
+    liif-edu evaluate --model bundled --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 --scales 2,3,4,6,8
 """
 import argparse, hashlib, json, os, platform
 from pathlib import Path
 
 import torch
 
-from liif_edu.checkpoint import DEFAULT_MODEL, load_model, save_model
+from liif_edu.checkpoint import BUNDLED_MODEL, load_model, save_model
 from liif_edu.data import bicubic, image_files
 from liif_edu.encoders import count_params
-from liif_edu.evaluate import liif_upscaler, scale_name, scale_sweep
+from liif_edu.evaluate import scale_name, scale_sweep
+from liif_edu.upscale import liif_upscaler
 from liif_edu.images import SHARED_DATA
 from liif_edu.train import load_checkpoint
 
@@ -33,8 +34,8 @@ def main():
     cfg = state['config']
     if state['epoch'] != cfg['epochs']: raise SystemExit(f"{args.run}: the run stopped at epoch {state['epoch']} of {cfg['epochs']}")
     model = load_model(args.run / 'last.safetensors')
-    save_model(model, DEFAULT_MODEL)
-    model = load_model(DEFAULT_MODEL)                         # measure exactly what ships
+    save_model(model, BUNDLED_MODEL)
+    model = load_model(BUNDLED_MODEL)                         # measure exactly what ships
     results = {}
     for name in SETS:
         sweep = scale_sweep({'liif_edu': liif_upscaler(model), 'bicubic': bicubic}, SHARED_DATA / 'benchmark' / name, SCALES)
@@ -44,9 +45,9 @@ def main():
     iterations = state['history'][-1]['iterations']
     card = {
         'name': 'liif_edu bundled model',
-        'file': DEFAULT_MODEL.name,
-        'sha256': hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest(),
-        'bytes': DEFAULT_MODEL.stat().st_size,
+        'file': BUNDLED_MODEL.name,
+        'sha256': hashlib.sha256(BUNDLED_MODEL.read_bytes()).hexdigest(),
+        'bytes': BUNDLED_MODEL.stat().st_size,
         'architecture': {
             'summary': (f"LIIF with an EDSR encoder ({cfg['encoder_args']['n_resblocks']} residual blocks, {cfg['encoder_args']['n_feats']} channels, "
                         f"no upsampler) and an MLP decoder ({model.decoder.layers[0].in_features} -> "
@@ -70,13 +71,13 @@ def main():
             'protocol': ('benchmark: PSNR on the Y channel (BT.601), border of `scale` pixels shaved, averaged over images; '
                          'x2-x4 from the official bicubic LR images, x6 and x8 from the HR cropped to a multiple of the scale '
                          'and downsampled with Pillow bicubic; bicubic upscaling is Pillow bicubic'),
-            'command': 'liif-edu evaluate --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 --scales 2,3,4,6,8',
+            'command': 'liif-edu evaluate --model bundled --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 --scales 2,3,4,6,8',
             'psnr_db': results,
         },
     }
-    tmp = Path(str(DEFAULT_MODEL).replace('.safetensors', '_card.json.tmp'))
+    tmp = Path(str(BUNDLED_MODEL).replace('.safetensors', '_card.json.tmp'))
     tmp.write_text(json.dumps(card, indent=1) + '\n')
-    os.replace(tmp, DEFAULT_MODEL.with_name('model_card.json'))
+    os.replace(tmp, BUNDLED_MODEL.with_name('model_card.json'))
     for name, rows in results.items():
         print(name, ' '.join(f"{s}: {r['liif_edu']:.2f} ({r['gain']:+.2f})" for s, r in rows.items()))
 
