@@ -54,17 +54,22 @@ class LIIF(nn.Module):
         self.feat = self.encoder((inp - 0.5) / 0.5)
         return self.feat
 
-    def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
-        "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
+    def decode_members(self, coord: torch.Tensor, cell: torch.Tensor = None) -> tuple:
+        "Each ensemble member's decoded colour (B,Q,T,3), in the encoder's [-1,1] units, and its weight (B,Q,T)."
         if self.feat is None: raise RuntimeError('no latent grid yet: call gen_feat(inp) first')
         if self.cell_decode and cell is None: raise ValueError('this model decodes the cell: pass cell, the query pixel size (B,Q,2)')
         shape = self.feat.shape[-2:]
-        latents = unfold_features(self.feat) if self.feat_unfold else self.feat
-        idx, rel, weight = ensemble_members(coord, shape, self.local_ensemble)
-        x = [gather_latents(latents, idx), rel]
-        if self.cell_decode:
+        latents = unfold_features(self.feat) if self.feat_unfold else self.feat      # z: 576 numbers per latent
+        idx, rel, weight = ensemble_members(coord, shape, self.local_ensemble)       # the T members of each query
+        x = [gather_latents(latents, idx), rel]                                       # [z, rel]
+        if self.cell_decode:                                                          # [z, rel, cell], cell in latent units
             x.append((cell * torch.tensor(shape, dtype=cell.dtype, device=cell.device)).unsqueeze(-2).expand_as(rel))
-        return blend(self.decoder(torch.cat(x, -1)), weight) * 0.5 + 0.5
+        return self.decoder(torch.cat(x, -1)), weight
+
+    def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
+        "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
+        pred, weight = self.decode_members(coord, cell)
+        return blend(pred, weight) * 0.5 + 0.5                                        # back from [-1,1] to [0,1]
 
     def forward(self, inp, coord, cell=None):
         "Encode `inp` (B,3,h,w) in [0,1] and decode it at `coord` (B,Q,2) with `cell` (B,Q,2): (B,Q,3)."
