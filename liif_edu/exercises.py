@@ -4,13 +4,15 @@
 
 # %% auto #0
 __all__ = ['check_member_jumps', 'check_cell_input', 'check_weights_by_hand', 'check_four_members', 'check_quirk_query',
-           'check_pixel_centre', 'check_pixel_of', 'check_make_coord']
+           'check_pixel_centre', 'check_pixel_of', 'check_make_coord', 'check_nearest_by_hand', 'check_unfold_index',
+           'check_nearest_latent', 'check_cell_at_x3', 'check_decoder_params', 'check_crop_at_scale',
+           'check_sampled_fraction', 'check_paper_schedule', 'check_lr_at_epoch']
 
-# %% ../nbs/a7_exercises.ipynb #637fe2a0
+# %% ../nbs/a7_exercises.ipynb #d4bbdb18
 import math
 import torch
 
-# %% ../nbs/a7_exercises.ipynb #2abfc2ca
+# %% ../nbs/a7_exercises.ipynb #5f6da200
 def _verdict(ok: bool, right: str, wrong: str) -> bool:
     print(('\u2713 ' + right) if ok else ('\u2717 ' + wrong))
     return bool(ok)
@@ -32,7 +34,7 @@ def _close(a, b, tol=1e-4) -> bool:
     try: return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64), atol=tol, rtol=0)
     except (TypeError, ValueError, RuntimeError): return False
 
-# %% ../nbs/a7_exercises.ipynb #95867827
+# %% ../nbs/a7_exercises.ipynb #1b347056
 def check_member_jumps(answer) -> bool:
     "Exercise 04.1: the first three columns where member 0 changes latent."
     if _missing(answer, 'a list of three column positions, in latent-pixel units'): return False
@@ -47,7 +49,7 @@ def check_cell_input(answer) -> bool:
                     'cell * (H, W) = (2/600 * 120, 2/900 * 200) = (0.4, 0.444): a fifth and two ninths of the 2 units an input pixel spans',
                     'not quite: the cell is (2/600, 2/900) in the [-1, 1] domain, and the decoder gets it multiplied by the input size (120, 200)')
 
-# %% ../nbs/a7_exercises.ipynb #eea27a86
+# %% ../nbs/a7_exercises.ipynb #e5269d8b
 def check_weights_by_hand(answer) -> bool:
     "Exercise 02.1: the four weights of the query (0.1, -0.05) on a 4 x 4 grid."
     from liif_edu.ensemble import ensemble_members
@@ -88,7 +90,7 @@ def check_quirk_query(answer) -> bool:
                     'Look for the centre of the last latent row (or column).' if equal else
                     f'these weights are {[round(v, 3) for v in w.tolist()]}: look for the centre of the last latent row (or column)')
 
-# %% ../nbs/a7_exercises.ipynb #88ec84aa
+# %% ../nbs/a7_exercises.ipynb #e2c9b1b1
 def check_pixel_centre(f) -> bool:
     "Exercise 00.1: `f(i, n)` is the coordinate of the centre of pixel i of n."
     if _missing(f, 'a function pixel_centre(i, n)'): return False
@@ -119,3 +121,75 @@ def check_make_coord(f) -> bool:
         if not _close(got, make_coord(shape), 1e-6):
             return _verdict(False, '', f'the centres for {shape} are not right: (row, col) order, rows first?')
     return _verdict(True, 'your coordinates match make_coord', '')
+
+# %% ../nbs/a7_exercises.ipynb #c2498f10
+def check_nearest_by_hand(answer) -> bool:
+    "Exercise 01.1: the nearest latent to (0.3, -0.62) on a 5 x 8 grid."
+    if _missing(answer, 'a pair (row, col)'): return False
+    return _verdict(tuple(answer) == (3, 1), 'latent (3, 1): row cells are 0.4 tall, so 0.3 is in the 4th; column cells are 0.25 wide, so -0.62 is in the 2nd',
+                    'not quite: on an axis of n cells, the cell of x is floor((x + 1) * n / 2)')
+
+def check_unfold_index(answer) -> bool:
+    "Exercise 01.2: the unfolded index of channel 2 of the neighbour one down and one right."
+    if _missing(answer, 'an integer'): return False
+    return _verdict(answer == 2 * 9 + 2 * 3 + 2, 'index 26 = 2 * 9 + 2 * 3 + 2: c * 9 + ky * 3 + kx, with ky = kx = 2 for one down, one right',
+                    'not quite: the order is c * 9 + ky * 3 + kx, where ky and kx run from 0 (up, left) to 2 (down, right)')
+
+def check_nearest_latent(f) -> bool:
+    "Exercise 01.3: `f(coord, shape)` gives the index of the latent whose cell contains each query."
+    from liif_edu.latent import nearest_latent
+    if _missing(f, 'a function my_nearest(coord, shape)'): return False
+    g = torch.Generator().manual_seed(1)
+    for shape in [(4, 4), (5, 8), (31, 17)]:
+        q = torch.rand(2000, 2, generator=g) * 2 - 1
+        got, err = _run(f, q, shape)
+        if err: return _verdict(False, '', f'my_nearest {err}')
+        if not _close(got, nearest_latent(q, shape), 0):
+            return _verdict(False, '', f'some queries on a {shape[0]} x {shape[1]} grid get the wrong latent')
+    return _verdict(True, 'your nearest latents match nearest_latent', '')
+
+# %% ../nbs/a7_exercises.ipynb #5ae8d94f
+def check_cell_at_x3(answer) -> bool:
+    "Exercise 03.1: the decoder's cell input for a 120 x 160 input at x3."
+    if _missing(answer, 'a pair (rows, cols)'): return False
+    return _verdict(_close(answer, (2 / 3, 2 / 3), 1e-3),
+                    'cell * (H, W) = (2 / 360 * 120, 2 / 480 * 160) = (2/3, 2/3): an input pixel is 2, so x3 gives 2/3, whatever the size',
+                    'not quite: the cell is (2 / H_out, 2 / W_out) with H_out = 360, W_out = 480; the decoder gets it times (120, 160)')
+
+def check_decoder_params(answer) -> bool:
+    "Exercise 03.2: the parameters of the cpu-small decoder MLP."
+    if _missing(answer, 'an integer'): return False
+    n_in = 32 * 9 + 2 + 2
+    truth = n_in * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3
+    return _verdict(answer == truth, f'{truth:,}: the input is 32 * 9 + 2 + 2 = {n_in} numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',
+                    'not quite: the input is the unfolded code (32 * 9) plus rel (2) plus cell (2); each linear layer has in*out weights and out biases')
+
+# %% ../nbs/a7_exercises.ipynb #074c915b
+def check_crop_at_scale(answer) -> bool:
+    "Exercise 05.1: the HR crop side and cell of an example at scale 2.5."
+    if _missing(answer, 'a pair (side, cell)'): return False
+    side, cell = answer
+    return _verdict(side == 120 and _close(cell, 2 / 120, 1e-5), 'a 120-pixel crop (round(48 * 2.5)), so each sampled pixel has the cell 2/120 = 0.0167',
+                    'not quite: the crop side is round(48 * s), and the cell is the size of one of its pixels in [-1, 1], which is 2 units wide')
+
+def check_sampled_fraction(answer) -> bool:
+    "Exercise 05.2: the fraction of an x4 crop's pixels that are sampled."
+    if _missing(answer, 'a number between 0 and 1'): return False
+    return _verdict(_close(answer, 2304 / 192 ** 2, 1e-4), '2304 / 192^2 = 1/16: one HR pixel in sixteen, one per LR pixel',
+                    'not quite: at x4 the crop is 4 * 48 = 192 pixels wide')
+
+# %% ../nbs/a7_exercises.ipynb #2fb664c2
+def check_paper_schedule(answer) -> bool:
+    "Exercise 06.1: the paper's number of steps and its last learning rate."
+    if _missing(answer, 'a pair (steps, lr in the last epoch)'): return False
+    steps, lr = answer
+    ok_steps, ok_lr = steps == 1000 * 800 * 20 // 16, _close(lr, 1e-4 / 2 ** 4, 1e-9)
+    return _verdict(ok_steps and ok_lr, '1,000,000 steps (1000 epochs of 800 * 20 / 16 = 1000 iterations); lr 1e-4 halved 4 times = 6.25e-6',
+                    ('the steps are right; ' if ok_steps else 'an epoch is 800 photos * 20 repeats / batch 16 iterations; ') +
+                    ('the lr is right' if ok_lr else 'the lr starts at 1e-4 and is halved after epochs 200, 400, 600 and 800'))
+
+def check_lr_at_epoch(answer) -> bool:
+    "Exercise 06.2: the cpu-small learning rate in epoch 17."
+    if _missing(answer, 'a number'): return False
+    return _verdict(_close(answer, 2.5e-4, 1e-9), '2.5e-4: 1e-3, halved after epoch 12 (5e-4) and after epoch 16 (2.5e-4); the third halving comes after 18',
+                    'not quite: cpu-small starts at 1e-3 and halves it after the epochs in milestones=(12, 16, 18)')

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['nearest_latent', 'latent_coord', 'unfold_features', 'gather_latents']
 
-# %% ../nbs/01_latent_grid.ipynb #0794d6b9
+# %% ../nbs/01_latent_grid.ipynb #ceeee9b3
 import torch
 import torch.nn.functional as F
 from .coords import make_coord
 
-# %% ../nbs/01_latent_grid.ipynb #6107763f
+# %% ../nbs/01_latent_grid.ipynb #8d7e5e8f
 def nearest_latent(coord: torch.Tensor, # (..., 2) query coordinates (row, col) in [-1, 1]
                    shape,               # (H, W) of the latent grid
                   ) -> torch.Tensor:
@@ -26,14 +26,14 @@ def latent_coord(idx: torch.Tensor, # (..., 2) integer latent indices
     rows, cols = (make_coord((n,)).to(idx.device).squeeze(-1) for n in shape)
     return torch.stack([rows[idx[..., 0]], cols[idx[..., 1]]], -1)
 
-# %% ../nbs/01_latent_grid.ipynb #5ca755cc
+# %% ../nbs/01_latent_grid.ipynb #0d7e50de
 def unfold_features(feat: torch.Tensor, # (B, C, H, W) latent grid
                    ) -> torch.Tensor:
     "Each latent concatenated with its 3x3 neighbours, zero-padded: (B, 9C, H, W)."
     B, C, H, W = feat.shape
     return F.unfold(feat, 3, padding=1).view(B, C * 9, H, W)
 
-# %% ../nbs/01_latent_grid.ipynb #0381770d
+# %% ../nbs/01_latent_grid.ipynb #85710ec1
 def gather_latents(feat: torch.Tensor, # (B, C, H, W) latent grid
                    idx: torch.Tensor,  # (B, ..., 2) integer (row, col) indices
                   ) -> torch.Tensor:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_edu.data import DataError, download, download_div2k, image_files
+from liif_edu.data import DataError, image_files
+from liif_edu.download import download, download_div2k
 
 
 class Server(http.server.BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ import torch
 
 from liif_edu.checkpoint import load_model
 from liif_edu.images import DATA_DIR
-from liif_edu.train import load_checkpoint
+from liif_edu.runs import load_checkpoint
 
 LIIF_EDU = shutil.which('liif-edu')
 TINY = dict(data=str(DATA_DIR / 'samples'), encoder_args=dict(n_resblocks=1, n_feats=8), inp_size=16, sample_q=64,

@@ -18,7 +18,7 @@ from liif_edu.encoders import count_params
 from liif_edu.evaluate import scale_name, scale_sweep
 from liif_edu.upscale import liif_upscaler
 from liif_edu.images import SHARED_DATA
-from liif_edu.train import load_checkpoint
+from liif_edu.runs import load_checkpoint
 
 SCALES = (2, 3, 4, 6, 8)
 SETS = ('Set5', 'Set14')
