@@ -39,7 +39,7 @@ def plain_vs_fast(model, n, scales):
     rows = []
     for s in scales:
         size = (n * s, n * s)
-        model.train()  # training mode: the plain path that the notebooks teach
+        model.eval()  # render: LIIF.query_rgb, the plain path that the notebooks teach
         t_plain = best_time(lambda: render(model, img, size), repeat=1)
         plain = render(model, img, size).clamp(0, 1)
         t_fast = best_time(lambda: upscale(model, img, size=size), repeat=2)

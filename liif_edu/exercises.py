@@ -6,13 +6,14 @@
 __all__ = ['check_member_jumps', 'check_cell_input', 'check_weights_by_hand', 'check_four_members', 'check_quirk_query',
            'check_pixel_centre', 'check_pixel_of', 'check_make_coord', 'check_nearest_by_hand', 'check_unfold_index',
            'check_nearest_latent', 'check_cell_at_x3', 'check_decoder_params', 'check_crop_at_scale',
-           'check_sampled_fraction', 'check_paper_schedule', 'check_lr_at_epoch']
+           'check_sampled_fraction', 'check_paper_schedule', 'check_lr_at_epoch', 'check_psnr_by_hand', 'check_shave',
+           'check_pixels_per_input', 'check_width_only', 'check_scale_pair']
 
-# %% ../nbs/a7_exercises.ipynb #d4bbdb18
+# %% ../nbs/a7_exercises.ipynb #60d1d11b
 import math
 import torch
 
-# %% ../nbs/a7_exercises.ipynb #5f6da200
+# %% ../nbs/a7_exercises.ipynb #90fb78e5
 def _verdict(ok: bool, right: str, wrong: str) -> bool:
     print(('\u2713 ' + right) if ok else ('\u2717 ' + wrong))
     return bool(ok)
@@ -34,7 +35,7 @@ def _close(a, b, tol=1e-4) -> bool:
     try: return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64), atol=tol, rtol=0)
     except (TypeError, ValueError, RuntimeError): return False
 
-# %% ../nbs/a7_exercises.ipynb #1b347056
+# %% ../nbs/a7_exercises.ipynb #2a79715e
 def check_member_jumps(answer) -> bool:
     "Exercise 04.1: the first three columns where member 0 changes latent."
     if _missing(answer, 'a list of three column positions, in latent-pixel units'): return False
@@ -49,7 +50,7 @@ def check_cell_input(answer) -> bool:
                     'cell * (H, W) = (2/600 * 120, 2/900 * 200) = (0.4, 0.444): a fifth and two ninths of the 2 units an input pixel spans',
                     'not quite: the cell is (2/600, 2/900) in the [-1, 1] domain, and the decoder gets it multiplied by the input size (120, 200)')
 
-# %% ../nbs/a7_exercises.ipynb #e5269d8b
+# %% ../nbs/a7_exercises.ipynb #9b1b43c0
 def check_weights_by_hand(answer) -> bool:
     "Exercise 02.1: the four weights of the query (0.1, -0.05) on a 4 x 4 grid."
     from liif_edu.ensemble import ensemble_members
@@ -90,7 +91,7 @@ def check_quirk_query(answer) -> bool:
                     'Look for the centre of the last latent row (or column).' if equal else
                     f'these weights are {[round(v, 3) for v in w.tolist()]}: look for the centre of the last latent row (or column)')
 
-# %% ../nbs/a7_exercises.ipynb #e2c9b1b1
+# %% ../nbs/a7_exercises.ipynb #d2bf698f
 def check_pixel_centre(f) -> bool:
     "Exercise 00.1: `f(i, n)` is the coordinate of the centre of pixel i of n."
     if _missing(f, 'a function pixel_centre(i, n)'): return False
@@ -122,7 +123,7 @@ def check_make_coord(f) -> bool:
             return _verdict(False, '', f'the centres for {shape} are not right: (row, col) order, rows first?')
     return _verdict(True, 'your coordinates match make_coord', '')
 
-# %% ../nbs/a7_exercises.ipynb #c2498f10
+# %% ../nbs/a7_exercises.ipynb #f9960985
 def check_nearest_by_hand(answer) -> bool:
     "Exercise 01.1: the nearest latent to (0.3, -0.62) on a 5 x 8 grid."
     if _missing(answer, 'a pair (row, col)'): return False
@@ -148,7 +149,7 @@ def check_nearest_latent(f) -> bool:
             return _verdict(False, '', f'some queries on a {shape[0]} x {shape[1]} grid get the wrong latent')
     return _verdict(True, 'your nearest latents match nearest_latent', '')
 
-# %% ../nbs/a7_exercises.ipynb #5ae8d94f
+# %% ../nbs/a7_exercises.ipynb #eeefe997
 def check_cell_at_x3(answer) -> bool:
     "Exercise 03.1: the decoder's cell input for a 120 x 160 input at x3."
     if _missing(answer, 'a pair (rows, cols)'): return False
@@ -164,7 +165,7 @@ def check_decoder_params(answer) -> bool:
     return _verdict(answer == truth, f'{truth:,}: the input is 32 * 9 + 2 + 2 = {n_in} numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',
                     'not quite: the input is the unfolded code (32 * 9) plus rel (2) plus cell (2); each linear layer has in*out weights and out biases')
 
-# %% ../nbs/a7_exercises.ipynb #074c915b
+# %% ../nbs/a7_exercises.ipynb #87cf525d
 def check_crop_at_scale(answer) -> bool:
     "Exercise 05.1: the HR crop side and cell of an example at scale 2.5."
     if _missing(answer, 'a pair (side, cell)'): return False
@@ -178,7 +179,7 @@ def check_sampled_fraction(answer) -> bool:
     return _verdict(_close(answer, 2304 / 192 ** 2, 1e-4), '2304 / 192^2 = 1/16: one HR pixel in sixteen, one per LR pixel',
                     'not quite: at x4 the crop is 4 * 48 = 192 pixels wide')
 
-# %% ../nbs/a7_exercises.ipynb #2fb664c2
+# %% ../nbs/a7_exercises.ipynb #135ddfb9
 def check_paper_schedule(answer) -> bool:
     "Exercise 06.1: the paper's number of steps and its last learning rate."
     if _missing(answer, 'a pair (steps, lr in the last epoch)'): return False
@@ -193,3 +194,37 @@ def check_lr_at_epoch(answer) -> bool:
     if _missing(answer, 'a number'): return False
     return _verdict(_close(answer, 2.5e-4, 1e-9), '2.5e-4: 1e-3, halved after epoch 12 (5e-4) and after epoch 16 (2.5e-4); the third halving comes after 18',
                     'not quite: cpu-small starts at 1e-3 and halves it after the epochs in milestones=(12, 16, 18)')
+
+# %% ../nbs/a7_exercises.ipynb #d309b6fb
+def check_psnr_by_hand(answer) -> bool:
+    "Exercise 07.1: the PSNR of an output off by 0.02 everywhere."
+    if _missing(answer, 'a number of dB'): return False
+    truth = -10 * math.log10(0.02 ** 2)
+    return _verdict(_close(answer, truth, 0.01), f'MSE = 0.02^2 = 4e-4, so PSNR = -10 log10(4e-4) = {truth:.2f} dB',
+                    'not quite: PSNR = -10 log10(MSE) for colours in [0, 1], and the MSE of a constant error e is e^2')
+
+def check_shave(answer) -> bool:
+    "Exercise 07.2: pixels shaved at x3 under each protocol."
+    if _missing(answer, 'a pair (benchmark, div2k)'): return False
+    return _verdict(tuple(answer) == (3, 9), 'benchmark: scale = 3 pixels; DIV2K: scale + 6 = 9 pixels',
+                    'not quite: the benchmark protocol shaves `scale` pixels, the DIV2K protocol `scale + 6`')
+
+def check_pixels_per_input(answer) -> bool:
+    "Exercise 07.3: output pixels per input pixel at x30."
+    if _missing(answer, 'an integer'): return False
+    return _verdict(answer == 900, '30 x 30 = 900 output pixels for every input pixel',
+                    'not quite: the scale applies to both axes')
+
+# %% ../nbs/a7_exercises.ipynb #7031fd48
+def check_width_only(answer) -> bool:
+    "Exercise 08.1: the output of --width 2400 on a 1200 x 800 photo."
+    if _missing(answer, 'a pair (H, W)'): return False
+    return _verdict(tuple(answer) == (1600, 2400), '(1600, 2400): the height keeps the aspect ratio, 800 * 2400 / 1200',
+                    'not quite: the size is (H, W), rows first, and the height scales by the same factor as the width' if tuple(answer) != (2400, 1600)
+                    else 'close: that is (W, H); liif_edu speaks (H, W), rows first')
+
+def check_scale_pair(answer) -> bool:
+    "Exercise 08.2: the per-axis scales of 300 x 451 -> 700 x 1000."
+    if _missing(answer, 'a pair (sh, sw)'): return False
+    return _verdict(_close(answer, (700 / 300, 1000 / 451), 1e-3), f'({700 / 300:.3f}, {1000 / 451:.3f}): each axis has its own scale, and the cell is (2/700, 2/1000)',
+                    'not quite: sh = H_out / h and sw = W_out / w')

@@ -161,6 +161,7 @@ def decode_tiles(model,
                  chunk=2048,         # queries decoded at once
                  tile=None,          # latent tile side; default from `max_memory`
                  progress=None,      # called with the number of output pixels after each tile
+                 cell=None,          # the query pixel size (ch, cw) the decoder is told; default the output pixel (2/H, 2/W)
                 ) -> torch.Tensor:
     "Decode `img` at `size` with the fast path, tile by tile: (C, H, W) float32 on the CPU, unclamped."
     device = next(model.parameters()).device
@@ -170,7 +171,7 @@ def decode_tiles(model,
     if tile is None: tile = max(h, w) if h * w * bytes_per_latent(model) <= max_memory else tile_side(model, max_memory)
     th, tw = max(1, tile * H // h), max(1, tile * W // w)
     rows, cols = make_coord((H,)).squeeze(-1), make_coord((W,)).squeeze(-1)
-    cell = torch.tensor([[2 / H, 2 / W]], device=device)
+    cell = torch.tensor([cell if cell is not None else (2 / H, 2 / W)], device=device, dtype=torch.float32)
     out = torch.empty(model.decoder.layers[-1].out_features, H, W)
     for r0 in range(0, H, th):
         i0, i1 = member_range(rows[r0:r0 + th], h, model.local_ensemble)

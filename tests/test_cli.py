@@ -152,7 +152,7 @@ def test_demo(work, tmp_path):
 
 
 def test_demo_with_the_bundled_model(tmp_path):
-    r = subprocess.run(['liif-edu', 'demo'], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path)
+    r = subprocess.run(['liif-edu', 'demo', '--model', 'bundled'], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     gains = {line.split()[1]: float(line.split()[-1]) for line in r.stdout.splitlines() if line.startswith('mean')}
     assert set(gains) == {'x2', 'x3.5', 'x6'} and all(g > 0 for g in gains.values()), r.stdout   # beats bicubic at every scale

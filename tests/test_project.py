@@ -93,3 +93,32 @@ def test_the_cycle_check_finds_a_cycle(monkeypatch):
         assert 'import cycle' in str(e) and 'coords' in str(e)
     else:
         raise AssertionError('the cycle coords -> model -> coords was not found')
+
+
+STALE = ('Sec. 3.4', 'Sec. 3.5', 'section 4.1', 'cells of 0.25', "(until the project's bundled model exists)", 'DESIGN',
+         'latent-cell units', 'falls on pixel 4 of 32')
+
+
+def test_no_stale_statements_in_the_notebooks():
+    """Statements once found wrong stay gone: wrong section numbers, wrong cell units, a file outside the project."""
+    import json
+    found = [(p.name, phrase) for p in sorted((ROOT / 'nbs').glob('*.ipynb'))
+             for phrase in STALE if phrase in ''.join(''.join(c['source']) for c in json.loads(p.read_text())['cells'])]
+    assert found == [], found
+
+
+METHOD = ['00_image_as_function', '01_latent_grid', '02_local_ensemble', '03_cell_decoding', '04_trained_liif',
+          '05_data', '06_training', '07_evaluation', '08_upscale']
+MACHINERY = ('pickle', 'fsync', 'weights_only', 'HTTP', 'gloo', 'decompression', 'page-fault', 'scratch buffer', 'EXIF', 'sha256', 'SHA-256')
+
+
+def test_method_track_is_the_method():
+    """Every method notebook has a widget and exercises, and its prose names engineering machinery at most once."""
+    import json
+    for name in METHOD:
+        cells = json.loads((ROOT / 'nbs' / f'{name}.ipynb').read_text())['cells']
+        text = lambda kind: '\n'.join(''.join(c['source']) for c in cells if c['cell_type'] == kind)
+        assert 'FigureExplorer(' in text('code') or 'LiveCurves()' in text('code'), f'{name}: no widget'
+        assert '## Exercises' in text('markdown') and 'from liif_edu.exercises import' in text('code'), f'{name}: no exercises'
+        mentions = [w for w in MACHINERY if w in text('markdown')]
+        assert len(mentions) <= 1, f'{name}: its prose discusses machinery ({mentions}); that belongs in the appendix'
