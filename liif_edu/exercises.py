@@ -9,11 +9,11 @@ __all__ = ['check_member_jumps', 'check_cell_input', 'check_weights_by_hand', 'c
            'check_sampled_fraction', 'check_paper_schedule', 'check_lr_at_epoch', 'check_psnr_by_hand', 'check_shave',
            'check_pixels_per_input', 'check_width_only', 'check_scale_pair']
 
-# %% ../nbs/a7_exercises.ipynb #60d1d11b
+# %% ../nbs/a7_exercises.ipynb #75a32e5d
 import math
 import torch
 
-# %% ../nbs/a7_exercises.ipynb #90fb78e5
+# %% ../nbs/a7_exercises.ipynb #57ffe4c8
 def _verdict(ok: bool, right: str, wrong: str) -> bool:
     print(('\u2713 ' + right) if ok else ('\u2717 ' + wrong))
     return bool(ok)
@@ -35,7 +35,7 @@ def _close(a, b, tol=1e-4) -> bool:
     try: return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64), atol=tol, rtol=0)
     except (TypeError, ValueError, RuntimeError): return False
 
-# %% ../nbs/a7_exercises.ipynb #2a79715e
+# %% ../nbs/a7_exercises.ipynb #73a31de9
 def check_member_jumps(answer) -> bool:
     "Exercise 04.1: the first three columns where member 0 changes latent."
     if _missing(answer, 'a list of three column positions, in latent-pixel units'): return False
@@ -50,7 +50,7 @@ def check_cell_input(answer) -> bool:
                     'cell * (H, W) = (2/600 * 120, 2/900 * 200) = (0.4, 0.444): a fifth and two ninths of the 2 units an input pixel spans',
                     'not quite: the cell is (2/600, 2/900) in the [-1, 1] domain, and the decoder gets it multiplied by the input size (120, 200)')
 
-# %% ../nbs/a7_exercises.ipynb #9b1b43c0
+# %% ../nbs/a7_exercises.ipynb #2ae83d92
 def check_weights_by_hand(answer) -> bool:
     "Exercise 02.1: the four weights of the query (0.1, -0.05) on a 4 x 4 grid."
     from liif_edu.ensemble import ensemble_members
@@ -80,18 +80,18 @@ def check_four_members(f) -> bool:
     return _verdict(True, 'your members, rel and weights match the official ensemble between the latent centres', '')
 
 def check_quirk_query(answer) -> bool:
-    "Exercise 02.3: a query on a 4 x 6 grid whose four weights are 0.25 while its members repeat a latent."
+    "Exercise 02.3: a query on a 4 x 8 grid, in the last column, whose four weights are 0.25 while its members repeat a latent."
     from liif_edu.ensemble import ensemble_members
     if _missing(answer, 'a query (row, col)'): return False
-    idx, _, w = ensemble_members(torch.as_tensor(answer, dtype=torch.float32), (4, 6))
+    idx, _, w = ensemble_members(torch.as_tensor(answer, dtype=torch.float32), (4, 8))
     equal, repeated = _close(w, torch.full((4,), 0.25), 1e-3), len({tuple(i) for i in idx.tolist()}) < 4
     return _verdict(equal and repeated,
-                    f'members {idx.tolist()} with weights 0.25: on the centre of the last latent row (or column), both shifts clamp onto the same latent',
+                    f'members {idx.tolist()} with weights 0.25: on the centre of the last latent column, both column shifts clamp onto the same latent',
                     'equal weights, but from four different latents: that is the midpoint of a square of latents, which is bilinear. '
-                    'Look for the centre of the last latent row (or column).' if equal else
-                    f'these weights are {[round(v, 3) for v in w.tolist()]}: look for the centre of the last latent row (or column)')
+                    'Look for the centre of the last latent column.' if equal else
+                    f'these weights are {[round(v, 3) for v in w.tolist()]}: look for the centre of the last latent column, 1 - 1/8')
 
-# %% ../nbs/a7_exercises.ipynb #d2bf698f
+# %% ../nbs/a7_exercises.ipynb #2fa3f865
 def check_pixel_centre(f) -> bool:
     "Exercise 00.1: `f(i, n)` is the coordinate of the centre of pixel i of n."
     if _missing(f, 'a function pixel_centre(i, n)'): return False
@@ -104,11 +104,11 @@ def check_pixel_centre(f) -> bool:
     return _verdict(True, 'x_i = -1 + (2i + 1)/n: the middle of the i-th of n cells of width 2/n', '')
 
 def check_pixel_of(answer) -> bool:
-    "Exercise 00.2: the pixel of a 48 x 48 image that contains (-0.12, 0.08)."
+    "Exercise 00.2: the pixel of a 64 x 64 image that contains (-0.12, 0.08)."
     if _missing(answer, 'a pair (row, col)'): return False
-    right = tuple(answer) == (21, 25)
-    return _verdict(right, 'pixel (21, 25): floor((x + 1) * 48 / 2) on each axis',
-                    'not quite: the cell of pixel i is [-1 + 2i/48, -1 + 2(i+1)/48]; solve for i, then round down')
+    right = tuple(answer) == (28, 34)
+    return _verdict(right, 'pixel (28, 34): floor((x + 1) * 64 / 2) on each axis, (28.16, 34.56) rounded down',
+                    'not quite: the cell of pixel i is [-1 + 2i/64, -1 + 2(i+1)/64]; solve for i, then round down')
 
 def check_make_coord(f) -> bool:
     "Exercise 00.3: `f(shape)` returns the (H*W, 2) pixel centres, row-major."
@@ -123,7 +123,7 @@ def check_make_coord(f) -> bool:
             return _verdict(False, '', f'the centres for {shape} are not right: (row, col) order, rows first?')
     return _verdict(True, 'your coordinates match make_coord', '')
 
-# %% ../nbs/a7_exercises.ipynb #f9960985
+# %% ../nbs/a7_exercises.ipynb #2c2fbfec
 def check_nearest_by_hand(answer) -> bool:
     "Exercise 01.1: the nearest latent to (0.3, -0.62) on a 5 x 8 grid."
     if _missing(answer, 'a pair (row, col)'): return False
@@ -149,7 +149,7 @@ def check_nearest_latent(f) -> bool:
             return _verdict(False, '', f'some queries on a {shape[0]} x {shape[1]} grid get the wrong latent')
     return _verdict(True, 'your nearest latents match nearest_latent', '')
 
-# %% ../nbs/a7_exercises.ipynb #eeefe997
+# %% ../nbs/a7_exercises.ipynb #debe9709
 def check_cell_at_x3(answer) -> bool:
     "Exercise 03.1: the decoder's cell input for a 120 x 160 input at x3."
     if _missing(answer, 'a pair (rows, cols)'): return False
@@ -165,7 +165,7 @@ def check_decoder_params(answer) -> bool:
     return _verdict(answer == truth, f'{truth:,}: the input is 32 * 9 + 2 + 2 = {n_in} numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',
                     'not quite: the input is the unfolded code (32 * 9) plus rel (2) plus cell (2); each linear layer has in*out weights and out biases')
 
-# %% ../nbs/a7_exercises.ipynb #87cf525d
+# %% ../nbs/a7_exercises.ipynb #fb9decdd
 def check_crop_at_scale(answer) -> bool:
     "Exercise 05.1: the HR crop side and cell of an example at scale 2.5."
     if _missing(answer, 'a pair (side, cell)'): return False
@@ -179,7 +179,7 @@ def check_sampled_fraction(answer) -> bool:
     return _verdict(_close(answer, 2304 / 192 ** 2, 1e-4), '2304 / 192^2 = 1/16: one HR pixel in sixteen, one per LR pixel',
                     'not quite: at x4 the crop is 4 * 48 = 192 pixels wide')
 
-# %% ../nbs/a7_exercises.ipynb #135ddfb9
+# %% ../nbs/a7_exercises.ipynb #48f2560e
 def check_paper_schedule(answer) -> bool:
     "Exercise 06.1: the paper's number of steps and its last learning rate."
     if _missing(answer, 'a pair (steps, lr in the last epoch)'): return False
@@ -195,7 +195,7 @@ def check_lr_at_epoch(answer) -> bool:
     return _verdict(_close(answer, 2.5e-4, 1e-9), '2.5e-4: 1e-3, halved after epoch 12 (5e-4) and after epoch 16 (2.5e-4); the third halving comes after 18',
                     'not quite: cpu-small starts at 1e-3 and halves it after the epochs in milestones=(12, 16, 18)')
 
-# %% ../nbs/a7_exercises.ipynb #d309b6fb
+# %% ../nbs/a7_exercises.ipynb #d6ec0c23
 def check_psnr_by_hand(answer) -> bool:
     "Exercise 07.1: the PSNR of an output off by 0.02 everywhere."
     if _missing(answer, 'a number of dB'): return False
@@ -210,12 +210,12 @@ def check_shave(answer) -> bool:
                     'not quite: the benchmark protocol shaves `scale` pixels, the DIV2K protocol `scale + 6`')
 
 def check_pixels_per_input(answer) -> bool:
-    "Exercise 07.3: output pixels per input pixel at x30."
+    "Exercise 07.3: output pixels per input pixel at the anisotropic scale (3, 5)."
     if _missing(answer, 'an integer'): return False
-    return _verdict(answer == 900, '30 x 30 = 900 output pixels for every input pixel',
-                    'not quite: the scale applies to both axes')
+    return _verdict(answer == 15, '3 x 5 = 15 output pixels for every input pixel: 3 rows of 5',
+                    'not quite: each axis has its own scale, and every input pixel becomes a block of sh rows and sw columns')
 
-# %% ../nbs/a7_exercises.ipynb #7031fd48
+# %% ../nbs/a7_exercises.ipynb #1906b50c
 def check_width_only(answer) -> bool:
     "Exercise 08.1: the output of --width 2400 on a 1200 x 800 photo."
     if _missing(answer, 'a pair (H, W)'): return False

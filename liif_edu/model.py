@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MLP', 'LIIF', 'LatentDecoder', 'model_device', 'render']
 
-# %% ../nbs/03_cell_decoding.ipynb #fd64539d
+# %% ../nbs/03_cell_decoding.ipynb #9d9fba13
 import torch
 from torch import nn
 from .coords import make_coord
@@ -13,7 +13,7 @@ from .encoders import EDSR
 from .latent import unfold_features, gather_latents
 from .ensemble import ensemble_members, blend
 
-# %% ../nbs/03_cell_decoding.ipynb #adf80777
+# %% ../nbs/03_cell_decoding.ipynb #d3e8b2b7
 class MLP(nn.Module):
     "Linear layers with ReLU between them; no activation on the output."
     def __init__(self, in_dim, out_dim=3, hidden=(256, 256, 256, 256)):
@@ -24,7 +24,7 @@ class MLP(nn.Module):
 
     def forward(self, x): return self.layers(x)
 
-# %% ../nbs/03_cell_decoding.ipynb #482ead20
+# %% ../nbs/03_cell_decoding.ipynb #53b409f9
 class LIIF(nn.Module):
     "Local implicit image function: a grid of latent codes that can be decoded at any coordinate."
     def __init__(self,
@@ -76,7 +76,7 @@ class LIIF(nn.Module):
         self.gen_feat(inp)
         return self.query_rgb(coord, cell)
 
-# %% ../nbs/03_cell_decoding.ipynb #cc763299
+# %% ../nbs/03_cell_decoding.ipynb #c35a2a18
 class LatentDecoder(nn.Module):
     "A 'decoder' that returns the first `out_dim` numbers of its input: the latent code."
     def __init__(self, out_dim=3):
@@ -85,7 +85,7 @@ class LatentDecoder(nn.Module):
 
     def forward(self, x): return x[..., :self.out_dim]
 
-# %% ../nbs/03_cell_decoding.ipynb #3bccbc8a
+# %% ../nbs/03_cell_decoding.ipynb #8ae081de
 def model_device(model: nn.Module) -> torch.device:
     "The device `model`'s weights live on (CPU for a model without weights)."
     return next(model.parameters(), torch.empty(0)).device

@@ -115,23 +115,23 @@ def draw_ensemble(ax,
     return weight
 
 # %% ../nbs/a2_widgets.ipynb #21be0450
-def pipeline_diagram(fig=None, fontsize=11) -> Figure:
+def pipeline_diagram(fig=None, fontsize=13) -> Figure:
     "LIIF end to end, as boxes and arrows."
-    fig = fig or Figure(figsize=(14, 3.6))
-    ax = fig.subplots(); ax.set_xlim(0, 14); ax.set_ylim(0, 3.6); ax.axis('off')
-    steps = [('input image\n(3, h, w)', '#dddddd'), ('encoder\n(EDSR)', '#c6dbef'), ('latent grid\n(64, h, w)', '#c6dbef'),
-             ('3x3 unfold\n(576, h, w)', '#c6dbef'), ('four members\nz_t, rel_t', '#fdd0a2'), ('MLP\nf(z, rel, cell)', '#fdd0a2'),
-             ('area-weighted\nblend', '#fdd0a2'), ('colour\nat x', '#dddddd')]
-    w, gap, y = 1.52, 0.2, 1.7
-    for i, (text, colour) in enumerate(steps):
-        x = 0.15 + i * (w + gap)
-        ax.add_patch(FancyBboxPatch((x, y), w, 1.1, boxstyle='round,pad=0.05', fc=colour, ec='0.3'))
-        ax.text(x + w / 2, y + 0.55, text, ha='center', va='center', fontsize=fontsize)
-        if i: ax.add_patch(FancyArrowPatch((x - gap - 0.02, y + 0.55), (x + 0.02, y + 0.55), arrowstyle='-|>', mutation_scale=16, color='0.3'))
-    xm = 0.15 + 4 * (w + gap) + w / 2
-    ax.text(xm, 0.45, 'query x  and  cell (2/H, 2/W)', ha='center', va='center', fontsize=fontsize,
-            bbox=dict(boxstyle='round', fc='#fff5eb', ec='0.3'))
-    ax.add_patch(FancyArrowPatch((xm, 0.7), (xm, y - 0.05), arrowstyle='-|>', mutation_scale=16, color='0.3'))
-    ax.text(0.15 + 2 * (w + gap), 3.2, 'once per image', fontsize=fontsize, color='#08519c', ha='left')
-    ax.text(0.15 + 4 * (w + gap), 3.2, 'once per query, for any x: any scale, any size', fontsize=fontsize, color='#a63603', ha='left')
+    fig = fig or Figure(figsize=(15, 4.4))
+    ax = fig.subplots(); ax.set_xlim(0, 15); ax.set_ylim(0, 4.4); ax.axis('off')
+    steps = [('input\nimage\n(3, h, w)', '#dddddd'), ('encoder\n(EDSR)', '#c6dbef'), ('latent grid\n(64, h, w)', '#c6dbef'),
+             ('3x3 unfold\n(576, h, w)', '#c6dbef'), ('four\nmembers\nz_t, rel_t', '#fdd0a2'), ('MLP\nf(z, rel,\ncell)', '#fdd0a2'),
+             ('area-\nweighted\nblend', '#fdd0a2'), ('colour\nat x', '#dddddd')]
+    w, gap, y, h = 1.62, 0.22, 1.9, 1.45
+    xs = [0.12 + i * (w + gap) for i in range(len(steps))]
+    for i, (x, (text, colour)) in enumerate(zip(xs, steps)):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle='round,pad=0.05', fc=colour, ec='0.3'))
+        ax.text(x + w / 2, y + h / 2, text, ha='center', va='center', fontsize=fontsize)
+        if i: ax.add_patch(FancyArrowPatch((x - gap - 0.02, y + h / 2), (x + 0.02, y + h / 2), arrowstyle='-|>', mutation_scale=18, color='0.3'))
+    for i, text, ty in [(4, 'query x', 1.05), (5, 'cell (2/H_out, 2/W_out)', 0.35)]:  # the query picks the members; the cell goes to the MLP
+        xm = xs[i] + w / 2
+        ax.text(xm, ty, text, ha='center', va='center', fontsize=fontsize, bbox=dict(boxstyle='round', fc='#fff5eb', ec='0.3'))
+        ax.add_patch(FancyArrowPatch((xm, ty + 0.25), (xm, y - 0.07), arrowstyle='-|>', mutation_scale=18, color='0.3'))
+    ax.text(xs[1], 3.85, 'once per image', fontsize=fontsize, color='#08519c', ha='left')
+    ax.text(xs[4], 3.85, 'once per query: any x, any scale, any size', fontsize=fontsize, color='#a63603', ha='left')
     return fig

@@ -7,8 +7,8 @@ def pixel_centre(i, n):
     return -1 + (2 * i + 1) / n
 
 
-# 2. (x + 1) * 48 / 2 is the position in pixel widths from the border: (0.88 * 24, 1.08 * 24) = (21.12, 25.92).
-pixel = (21, 25)
+# 2. (x + 1) * 64 / 2 is the position in pixel widths from the border: (0.88 * 32, 1.08 * 32) = (28.16, 34.56).
+pixel = (28, 34)
 
 
 # 3. The centres along each axis, then every (row, col) pair, rows first.

@@ -23,5 +23,5 @@ def my_members(coord, shape):
     return idx, rel, area.flip(-1) / area.sum(-1, keepdim=True)
 
 
-# 3. The centre of the last latent row of 4 is 1 - 1/4 = 0.75; any column will do.
-quirk_query = (0.75, 0.1)
+# 3. The centre of the last latent column of 8 is 1 - 1/8 = 0.875 (exact in float32); any row that is not itself a quirk will do.
+quirk_query = (0.1, 0.875)

@@ -3,6 +3,7 @@
     python tools/run_notebooks.py nbs/02_local_ensemble.ipynb   # one or more notebooks
     python tools/run_notebooks.py --all                         # every notebook
     python tools/run_notebooks.py --slow nbs/06_training.ipynb   # also run `#| slow` cells
+    python tools/run_notebooks.py --slow --only ablation nbs/06_training.ipynb   # only the slow cells that mention 'ablation'
 
 Cells flagged `#| slow` or `#| gpu` are skipped (as `nbdev_test` skips them) and keep the outputs saved
 in the notebook, unless --slow is given. Then run `nbdev_clean`, and commit. tools/render_site.py
@@ -23,12 +24,16 @@ SKIP_FLAGS = ('#| slow', '#| gpu', '#|slow', '#|gpu')
 SLOW_ONLY = ('#| gpu', '#|gpu')
 
 
-def execute(src: Path, slow=False, timeout=1800):
+def execute(src: Path, slow=False, timeout=1800, only=None):
     "The notebook at `src`, executed in its folder; skipped cells keep their saved outputs."
     os.environ.pop('MPLBACKEND', None)        # a headless default (Agg) would hide the kernel's inline figures
     nb = nbformat.read(src, as_version=4)
-    skip = SLOW_ONLY if slow else SKIP_FLAGS
-    keep = [i for i, c in enumerate(nb.cells) if not (c.cell_type == 'code' and c.source.lstrip().startswith(skip))]
+    def runs(c):
+        if c.cell_type != 'code': return True
+        if c.source.lstrip().startswith(SLOW_ONLY): return False
+        if c.source.lstrip().startswith(SKIP_FLAGS): return slow and (only is None or only in c.source)
+        return True
+    keep = [i for i, c in enumerate(nb.cells) if runs(c)]
     run = copy.deepcopy(nb)
     run.cells = [run.cells[i] for i in keep]
     ExecutePreprocessor(timeout=timeout, store_widget_state=False).preprocess(run, {'metadata': {'path': str(src.parent)}})
@@ -41,12 +46,13 @@ def main():
     p.add_argument('notebooks', nargs='*', type=Path)
     p.add_argument('--all', action='store_true', help='every notebook in nbs/')
     p.add_argument('--slow', action='store_true', help='also run cells flagged #| slow')
+    p.add_argument('--only', metavar='TEXT', help='with --slow: run only the slow cells whose code contains TEXT')
     args = p.parse_args()
     paths = sorted((ROOT / 'nbs').glob('*.ipynb')) if args.all else args.notebooks
     if not paths: p.error('name notebooks, or --all')
     for path in paths:
         t = time.perf_counter()
-        nb = execute(path, args.slow)
+        nb = execute(path, args.slow, only=args.only)
         nbformat.write(nb, path)
         print(f'{path.name}: {time.perf_counter() - t:.0f} s', flush=True)
     print('now run nbdev_clean', file=sys.stderr)
