@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['make_coord', 'to_pixel_samples', 'sample_image']
 
-# %% ../nbs/00_image_as_function.ipynb #44797fc8
+# %% ../nbs/00_image_as_function.ipynb #bdbacca7
 import torch
 import torch.nn.functional as F
 
-# %% ../nbs/00_image_as_function.ipynb #c1837d42
+# %% ../nbs/00_image_as_function.ipynb #4cdc2950
 def make_coord(shape,         # grid size along each axis, e.g. (H, W)
                ranges=None,   # (lo, hi) per axis; default (-1, 1) for every axis
                flatten=True,  # return (H*W, 2) row-major instead of (H, W, 2)
@@ -23,14 +23,14 @@ def make_coord(shape,         # grid size along each axis, e.g. (H, W)
     coord = torch.stack(torch.meshgrid(*axes, indexing='ij'), dim=-1)
     return coord.view(-1, coord.shape[-1]) if flatten else coord
 
-# %% ../nbs/00_image_as_function.ipynb #a67b5403
+# %% ../nbs/00_image_as_function.ipynb #b106e04f
 def to_pixel_samples(img: torch.Tensor, # (C, H, W) image
                     ) -> tuple[torch.Tensor, torch.Tensor]:
     "Coordinates (H*W, 2) and values (H*W, C) of every pixel of `img`, row-major."
     coord = make_coord(img.shape[-2:]).to(img.device)
     return coord, img.flatten(1).t()
 
-# %% ../nbs/00_image_as_function.ipynb #69d9e7b1
+# %% ../nbs/00_image_as_function.ipynb #70d6d8d2
 def sample_image(img: torch.Tensor,   # (C, H, W) or (B, C, H, W)
                  coord: torch.Tensor, # (..., 2) (row, col) in [-1, 1]; batched: (B, ..., 2)
                  mode='bilinear',     # 'bilinear' or 'nearest'

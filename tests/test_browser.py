@@ -68,6 +68,9 @@ def lab(tmp_path_factory):
     news = settings / '@jupyterlab' / 'apputils-extension'
     news.mkdir(parents=True)
     (news / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    notebook = settings / '@jupyterlab' / 'notebook-extension'
+    notebook.mkdir(parents=True)                      # every cell stays in the page, so every widget can be reached
+    (notebook / 'tracker.jupyterlab-settings').write_text('{"windowingMode": "none"}')
     before = _digest(ROOT / 'nbs')
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -190,12 +193,12 @@ def _operate(page, control):
     elif 'widget-dropdown' in cls:
         select = control.locator('select')
         options = select.locator('option').all_inner_texts()
-        current = select.input_value()
-        for option in [o for o in options if o != current] + [current]:
+        current = select.evaluate('s => s.selectedIndex')
+        for i in [i for i in range(len(options)) if i != current] + [current]:   # by index: labels may hold non-breaking spaces
             before = _src(img)
-            select.select_option(label=option)
+            select.select_option(index=i)
             changed = _changed(page, img, before); _wait_idle(page)
-            results.append((f'dropdown {option}', changed, _callback_errors(page)))
+            results.append((f'dropdown {options[i]}', changed, _callback_errors(page)))
     return results
 
 

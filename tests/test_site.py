@@ -5,6 +5,7 @@ every notebook; a third execution here would only cost minutes). One notebook is
 MPLBACKEND=Agg set as on many headless machines, to check that execution still produces inline figures.
 """
 import json
+import re
 import runpy
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def test_pages_exist_in_order_with_their_figures(site):
         figures = text.count('src="data:image/png;base64,')
         assert figures >= saved_figures(nb), f'{page}.html shows {figures} figures, the notebook {saved_figures(nb)}'
         assert 'Traceback (most recent call last)' not in text
-        assert 'cdnjs' not in text and 'mathjax/MathJax.js' in text, f'{page}.html must load the local MathJax'
+        assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', text), f'{page}.html loads a script or style from a network'
+        if '$' in ''.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown'):
+            assert 'mathjax/MathJax.js' in text, f'{page}.html has formulas but does not load the local MathJax'
 
 
 def test_execution_makes_inline_figures_whatever_the_backend(monkeypatch):

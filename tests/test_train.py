@@ -17,7 +17,8 @@ from liif_edu.checkpoint import load_model
 from liif_edu.images import DATA_DIR
 from liif_edu.runs import load_checkpoint
 
-LIIF_EDU = shutil.which('liif-edu')
+LIIF_EDU = shutil.which("liif-edu")
+ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(data=str(DATA_DIR / 'samples'), encoder_args=dict(n_resblocks=1, n_feats=8), inp_size=16, sample_q=64,
             repeat=2, lr=1e-3, milestones=[3], val_data='')
 
@@ -142,3 +143,26 @@ def test_resume_from_a_damaged_checkpoint_is_one_line(tmp_path):
     assert r.returncode != 0 and 'Traceback' not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'not a liif_edu training checkpoint' in r.stderr, r.stderr
     assert (tmp_path / 'run' / 'last.safetensors').read_bytes() == b'\x00' * 100       # nothing lost
+
+
+def test_every_ablation_variant_builds_trains_and_evaluates(tmp_path):
+    """The six runs of tools/ablations.py, each for a few steps on the sample photos: build, train, save, evaluate."""
+    import runpy
+    from liif_edu.cli import parse_setting
+    from liif_edu.evaluate import evaluate_set
+    from liif_edu.images import DATA_DIR
+    from liif_edu.train import get_config, train
+    from liif_edu.upscale import liif_upscaler
+    variants = runpy.run_path(str(ROOT / 'tools' / 'ablations.py'))['VARIANTS']
+    assert set(variants) == {'liif', 'no-cell', 'no-unfold', 'no-ensemble', 'no-depth', 'liif-seed1'}
+    tiny = dict(data=str(DATA_DIR / 'samples'), inp_size=16, sample_q=64, batch_size=2, repeat=1, epochs=1, val_data='')
+    configs = {}
+    for name, (label, sets) in variants.items():
+        cfg = get_config('cpu-small', **dict(parse_setting(s) for s in sets), **tiny)
+        configs[name] = cfg
+        train(cfg, tmp_path / name, progress=False)
+        model = load_model(tmp_path / name / 'last.safetensors')
+        psnr = evaluate_set(liif_upscaler(model), DATA_DIR / 'samples', 3)['mean']
+        assert 5 < psnr < 60, (name, psnr)
+    assert not configs['no-cell'].cell_decode and not configs['no-unfold'].feat_unfold and not configs['no-ensemble'].local_ensemble
+    assert configs['no-depth'].hidden == (64,) and configs['liif'].hidden == (64, 64) and configs['liif-seed1'].seed == 1

@@ -10,6 +10,7 @@ jupyter-server-mathjax ships, copied into _site/mathjax/, so the pages need no n
 """
 import argparse
 import html
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from run_notebooks import SKIP_FLAGS, execute  # noqa: E402  (one way to execute
 HIDDEN = ('#| hide', '#| default_exp', '#|hide', '#|default_exp')  # run, but not shown: as in nbdev's own docs
 MATHJAX = 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
 METHOD, APPENDIX = 'The method track', 'The appendix track'
+REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>')
 
 
 def title(nb, fallback: str) -> str:
@@ -67,7 +69,8 @@ def render(out: Path = ROOT / '_site', saved=False, notebooks=None) -> Path:
         nb = nbformat.read(src, as_version=4) if saved else execute(src)
         nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and c.source.lstrip().startswith(HIDDEN))]
         page = 'welcome' if src.stem == 'index' else src.stem   # index.html is the site's own index
-        (out / f'{page}.html').write_text(exporter.from_notebook_node(nb)[0], encoding='utf-8')
+        body = REMOTE_SCRIPT.sub('', exporter.from_notebook_node(nb)[0])      # require.js is for live widgets only
+        (out / f'{page}.html').write_text(body, encoding='utf-8')
         entries.append((page, title(nb, src.stem), summary(nb)))
         print(f'{page}.html', flush=True)
     entries.sort(key=lambda e: (e[0] != 'welcome', e[0]))
