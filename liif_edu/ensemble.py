@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['SHIFTS', 'ensemble_members', 'blend', 'ensemble_of_codes']
 
-# %% ../nbs/02_local_ensemble.ipynb #5c752db8
+# %% ../nbs/02_local_ensemble.ipynb #ace9c5c6
 import torch
 from .latent import nearest_latent, latent_coord, gather_latents
 
-# %% ../nbs/02_local_ensemble.ipynb #0021d9cc
+# %% ../nbs/02_local_ensemble.ipynb #ab98bacd
 SHIFTS = ((-1, -1), (-1, 1), (1, -1), (1, 1))  # (v_row, v_col) of the four ensemble members, in the reference's order
 
 def ensemble_members(coord: torch.Tensor, # (..., 2) query coordinates (row, col)
@@ -33,7 +33,7 @@ def blend(pred: torch.Tensor,   # (..., T, C) one prediction per member
     "The ensemble's output (..., C): the weighted sum of its members' predictions."
     return (pred * weight.unsqueeze(-1)).sum(-2)
 
-# %% ../nbs/02_local_ensemble.ipynb #3eb11103
+# %% ../nbs/02_local_ensemble.ipynb #0827b011
 def ensemble_of_codes(feat: torch.Tensor,  # (B, C, H, W) latent grid
                       coord: torch.Tensor, # (B, Q, 2) query coordinates
                       local_ensemble=True,
