@@ -8,11 +8,11 @@ __all__ = ['MODEL_HELP', 'parse_scale', 'parse_size', 'positive_int', 'parse_sca
            'output_format_free', 'main']
 
 # %% ../nbs/a6_cli.ipynb #f1213574
-import argparse, json, math, os, re, sys
+import argparse, json, math, re, sys
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from .checkpoint import CheckpointError, cached_path, fetch_official, load_model
+from .checkpoint import CheckpointError, cached_path, load_model, official_weights
 from .images import ImageError, Photo, output_format, read_photo, write_photo
 from .inference import DEFAULT_MAX_MEMORY
 from .upscale import output_size, upscale
@@ -176,10 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 def _run_fetch(args):
-    from liif_edu.checkpoint import MANUAL, FetchError
     was = cached_path().is_file()
-    try: path = fetch_official(progress=not args.quiet)
-    except FetchError as e: raise FetchError(f'{e}; {MANUAL}') from None
+    path = official_weights(progress=not args.quiet)
     if not args.quiet: print(f"{'already cached' if was else 'cached'}: {path}")
 
 def _run_upscale(args):
@@ -213,9 +211,8 @@ def _run_evaluate(args):
         print(f'{folder}: PSNR (dB), {args.protocol} protocol\n{sweep_table(res)}\n')
     if args.json:
         data = {f: {m: {scale_name(s): v for s, v in row.items()} for m, row in res.items()} for f, res in results.items()}
-        tmp = Path(args.json).with_name(f'.{Path(args.json).name}.tmp')
-        try: tmp.write_text(json.dumps(data, indent=1)); os.replace(tmp, args.json)
-        finally: tmp.unlink(missing_ok=True)
+        from liif_edu.runs import atomic_write
+        atomic_write(Path(args.json), lambda tmp: tmp.write_text(json.dumps(data, indent=1)))
 
 def output_format_free(path):
     "Check that `path` can be written (its folder exists), for outputs that are not images."

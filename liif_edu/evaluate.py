@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 from .data import benchmark_pairs, bicubic, check_pairs
 
@@ -76,8 +75,9 @@ def sweep_table(results: dict, baseline='bicubic') -> str:
                 lines.append(f'| {name} - {baseline} | ' + ' | '.join(f'{row[s] - results[baseline][s]:+.2f}' for s in scales) + ' |')
     return '\n'.join(lines)
 
-def plot_sweep(results: dict, title='', fig=None) -> Figure:
+def plot_sweep(results: dict, title='', fig=None) -> 'Figure':
     "PSNR against scale (log axis), one line per method; drawn into `fig` (a Figure or SubFigure) when given."
+    from matplotlib.figure import Figure                  # here, so that `liif-edu upscale` starts without matplotlib
     fig = fig or Figure(figsize=(6, 3.4))
     ax = fig.subplots()
     for name, row in results.items():

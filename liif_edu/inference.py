@@ -96,8 +96,10 @@ def fast_query(model,                     # a `LIIF` whose decoder is an `MLP`, 
                table: LatentTable = None, # a table of `model.feat` to reuse; default: computed here
               ) -> torch.Tensor:
     "`model.query_rgb(coord, cell)`'s numbers through the latent table (inference only)."
-    if model.feat is None: raise RuntimeError('no latent grid yet: call gen_feat(inp) first')
-    return decode_table(model, table if table is not None else latent_table(model, model.feat), coord, cell)
+    if table is None:
+        if model.feat is None: raise RuntimeError('no latent grid yet: call gen_feat(inp) first')
+        table = latent_table(model, model.feat)
+    return decode_table(model, table, coord, cell)
 
 # %% ../nbs/a5_fast_inference.ipynb #1ec7c463
 def decode_factorised(model, feat: torch.Tensor, # (B, C, h, w) latent grid

@@ -50,11 +50,6 @@ class TrainConfig:
     scale_max: float = 4.0
     sample_q: int = 2304                            # HR pixels per example
     loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
-    loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
-    loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
-    loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
-    loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
-    loss: str = 'l1'                                # 'l1' (the paper's) or 'l2'
     # optimisation
     batch_size: int = 16                            # global batch, split over processes
     lr: float = 1e-4
@@ -98,16 +93,6 @@ class TrainingError(RuntimeError):
 
 LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
 
-LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
-
-LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
-
-LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
-
-LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
-
-LOSSES = {'l1': lambda pred, gt: F.l1_loss(pred, gt), 'l2': lambda pred, gt: F.mse_loss(pred, gt)}
-
 def get_config(preset=None, config_file=None, **overrides) -> TrainConfig:
     "A checked `TrainConfig` from a preset name or a JSON file, with `overrides` on top; one-line errors for anything wrong."
     if (preset is None) == (config_file is None): raise DataError('give either a preset or a config file')
@@ -142,11 +127,6 @@ def check_config(cfg: TrainConfig):
          f"sample_q={cfg.sample_q}: more than the {round(cfg.inp_size * cfg.scale_min) ** 2} pixels of the smallest HR crop")
     need(cfg.encoder in ('EDSR', 'RDN'), f"encoder={cfg.encoder!r}: use 'EDSR' or 'RDN'")
     need(cfg.channels in (1, 3), f"channels={cfg.channels!r}: use 3 (RGB) or 1 (greyscale)")
-    need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
-    need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
-    need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
-    need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
-    need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
     need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
     need(cfg.val_protocol in ('benchmark', 'div2k'), f"val_protocol={cfg.val_protocol!r}: use 'benchmark' or 'div2k'")
     need(list(cfg.milestones) == sorted(cfg.milestones), f"milestones={list(cfg.milestones)}: must be increasing")

@@ -18,7 +18,6 @@ from .evaluate import psnr
 from .images import DATA_DIR, output_format
 from .inference import DEFAULT_MAX_MEMORY, decode_tiles
 from .model import LIIF, MLP, model_device, render
-from .viz import fig_to_png
 
 # %% ../nbs/08_upscale.ipynb #d950c56b
 def _positive_finite(v) -> bool:
@@ -137,6 +136,7 @@ def demo(model=None,               # a LIIF model; default: the bundled one
     if out is not None:
         names = sorted({r[0] for r in rows})
         picked = [next(r for r in rows if r[1] == s and r[0] == names[i % len(names)]) for i, s in enumerate(scales)]  # a photo per scale
+        from liif_edu.viz import fig_to_png                  # here: ipywidgets is not needed to upscale
         im = Image.open(io.BytesIO(fig_to_png(demo_figure(picked), dpi=80)))
         tmp = Path(out).with_name(f'.{Path(out).name}.tmp')
         try:

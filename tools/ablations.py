@@ -8,8 +8,10 @@ run-to-run spread. Each finished run is evaluated with `liif-edu evaluate` on Se
 protocol. A run that already finished is not trained again; an interrupted one is resumed. About 45 minutes of
 training and 10 of evaluation on a 2-core CPU.
 """
-import csv, json, os, subprocess, sys, tempfile, time
+import csv, json, subprocess, sys, tempfile, time
 from pathlib import Path
+
+from liif_edu.runs import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / 'runs' / 'ablation'
@@ -71,9 +73,7 @@ def main():
             'psnr_db': {Path(f).name: {s: round(v, 3) for s, v in m['liif_edu'].items()} for f, m in scores.items()},
         }
         result['bicubic'] = {Path(f).name: {s: round(v, 3) for s, v in m['bicubic'].items()} for f, m in scores.items()}
-    tmp = OUT.with_name(OUT.name + '.tmp')
-    tmp.write_text(json.dumps(result, indent=1) + '\n')
-    os.replace(tmp, OUT)
+    atomic_write(OUT, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + '\n'))
     print(f'wrote {OUT}')
 
 

@@ -18,7 +18,7 @@ from liif_edu.encoders import count_params
 from liif_edu.evaluate import scale_name, scale_sweep
 from liif_edu.upscale import liif_upscaler
 from liif_edu.images import SHARED_DATA
-from liif_edu.runs import load_checkpoint
+from liif_edu.runs import atomic_write, load_checkpoint
 
 SCALES = (2, 3, 4, 6, 8)
 SETS = ('Set5', 'Set14')
@@ -75,9 +75,7 @@ def main():
             'psnr_db': results,
         },
     }
-    tmp = Path(str(BUNDLED_MODEL).replace('.safetensors', '_card.json.tmp'))
-    tmp.write_text(json.dumps(card, indent=1) + '\n')
-    os.replace(tmp, BUNDLED_MODEL.with_name('model_card.json'))
+    atomic_write(BUNDLED_MODEL.with_name('model_card.json'), lambda tmp: tmp.write_text(json.dumps(card, indent=1) + '\n'))
     for name, rows in results.items():
         print(name, ' '.join(f"{s}: {r['liif_edu']:.2f} ({r['gain']:+.2f})" for s, r in rows.items()))
 

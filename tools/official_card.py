@@ -6,11 +6,12 @@
 
 The weights themselves are never in the repository: `liif-edu fetch official` fetches them into the user cache.
 """
-import argparse, json, os
+import argparse, json
 from pathlib import Path
 
 from liif_edu.checkpoint import BUNDLED_MODEL, OFFICIAL, load_model
 from liif_edu.encoders import count_params
+from liif_edu.runs import atomic_write
 
 CARD = BUNDLED_MODEL.with_name('official_model_card.json')
 SCALES = ('x2', 'x3', 'x4', 'x6', 'x8')
@@ -60,9 +61,7 @@ def main():
             'for_comparison': {'paper RDN-LIIF (a larger encoder), Table 2': PAPER_RDN_LIIF},
         },
     }
-    tmp = CARD.with_name(CARD.name + '.tmp')
-    tmp.write_text(json.dumps(card, indent=1) + '\n')
-    os.replace(tmp, CARD)
+    atomic_write(CARD, lambda tmp: tmp.write_text(json.dumps(card, indent=1) + '\n'))
     print(f'wrote {CARD}')
 
 
