@@ -5,8 +5,10 @@ ratios against a baseline measured alongside it, so the numbers mean the same on
 
   python bench/inference.py            # full run (about 12 minutes on 2 CPU cores)
   python bench/inference.py --quick    # smaller sizes, a minute or two
+  python bench/inference.py --smoke    # every section on the smallest sizes, seconds: does the script still run?
 
-Random weights cost exactly as much to run as trained ones.
+Random weights cost exactly as much to run as trained ones. The run stops with an error if the fast path's
+numbers are not the plain path's.
 """
 import argparse
 import json
@@ -18,9 +20,18 @@ import time
 
 import torch
 
-from liif_edu.inference import decode_table, latent_table
+from liif_edu.inference import DEFAULT_MAX_MEMORY, decode_table, latent_table
 from liif_edu.model import LIIF, render
 from liif_edu.upscale import upscale
+
+# speed: input side and scales; decoder: queries per chunk and chunks; memory: (input side, scale) jobs and the budget.
+# smoke's budget is small enough that its job is decoded in tiles, so the crop check covers the tile seams.
+SIZES = {
+    'full': dict(n=64, scales=(2, 4, 8), q=2048, n_chunks=8, jobs=[(512, 4), (2048, 2)], budget=DEFAULT_MAX_MEMORY),
+    'quick': dict(n=32, scales=(2, 4, 8), q=2048, n_chunks=8, jobs=[(128, 4), (256, 2)], budget=DEFAULT_MAX_MEMORY),
+    'smoke': dict(n=8, scales=(2, 3), q=256, n_chunks=1, jobs=[(16, 2)], budget=2**18),
+}
+TOLERANCE = 1e-4  # max abs difference allowed between the fast and the plain path's colours
 
 
 def best_time(f, repeat=3):
@@ -31,27 +42,30 @@ def best_time(f, repeat=3):
     return min(times)
 
 
+def check(diff, what):
+    """A speed-up of a path that gives other numbers means nothing: fail the run (exit status 1) rather than print it."""
+    if not diff <= TOLERANCE: sys.exit(f'{what}: the fast path differs from the plain path by {diff:.1e} (> {TOLERANCE:.0e})')
+
+
 def plain_vs_fast(model, n, scales):
     print(f'## plain vs fast path: {n}x{n} input, whole pipeline (encoder + decoder)\n')
     print('| scale | output | plain px/s | fast px/s | speed-up | max abs diff |')
     print('|---|---|---|---|---|---|')
     img = torch.rand(3, n, n)
-    rows = []
+    model.eval()
     for s in scales:
         size = (n * s, n * s)
-        model.eval()  # render: LIIF.query_rgb, the plain path that the notebooks teach
-        t_plain = best_time(lambda: render(model, img, size), repeat=1)
+        t_plain = best_time(lambda: render(model, img, size), repeat=1)  # LIIF.query_rgb, the path the notebooks teach
         plain = render(model, img, size).clamp(0, 1)
         t_fast = best_time(lambda: upscale(model, img, size=size), repeat=2)
         diff = (upscale(model, img, size=size) - plain).abs().max().item()
         px = size[0] * size[1]
-        rows.append(dict(scale=s, plain=px / t_plain, fast=px / t_fast, ratio=t_plain / t_fast, diff=diff))
         print(f'| x{s} | {size[0]}x{size[1]} | {px / t_plain:,.0f} | {px / t_fast:,.0f} | {t_plain / t_fast:.2f}x | {diff:.1e} |')
+        check(diff, f'x{s}')
     print()
-    return rows
 
 
-def decoder_efficiency(model, q=2048, n_chunks=8):
+def decoder_efficiency(model, q, n_chunks):
     """The fast decoder's FLOP rate against bare fp32 matmuls of exactly its shapes."""
     model.eval()
     feat = torch.randn(1, 64, 64, 64)
@@ -83,10 +97,9 @@ def decoder_efficiency(model, q=2048, n_chunks=8):
         t = time.perf_counter(); decoder(); t_dec = min(t_dec, time.perf_counter() - t)
         t = time.perf_counter(); matmuls(); t_mm = min(t_mm, time.perf_counter() - t)
     g_dec, g_mm = flops * n_chunks / t_dec / 1e9, flops * n_chunks / t_mm / 1e9
-    print('## decoder efficiency\n')
+    print(f'## decoder efficiency: {n_chunks} x {q} queries\n')
     print(f'fast decoder: {g_dec:.1f} GFLOP/s; bare fp32 matmuls of the same shapes: {g_mm:.1f} GFLOP/s; '
           f'fraction: {g_dec / g_mm:.0%}\n')
-    return dict(decoder_gflops=g_dec, matmul_gflops=g_mm, fraction=g_dec / g_mm)
 
 
 # Linux carries ru_maxrss over from the parent through fork and exec, so a child reads its own
@@ -101,81 +114,80 @@ def peak_bytes():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
 '''
 
-CHILD = PEAK + r'''
-import json, sys, time, torch
+# shared by the timed job and its crop check, so that both see the same weights and the same image
+SETUP = r'''
+import json, sys, torch
 from liif_edu.model import LIIF
-from liif_edu.upscale import upscale
 n, s = int(sys.argv[1]), float(sys.argv[2])
 torch.manual_seed(0)
 model, img = LIIF().eval(), torch.rand(3, n, n)
+'''
+
+CHILD = PEAK + SETUP + r'''
+import time
+from liif_edu.upscale import upscale
 t = time.perf_counter()
-out = upscale(model, img, scale=s)
+out = upscale(model, img, scale=s, max_memory=int(sys.argv[3]))
 dt = time.perf_counter() - t
-torch.save(out[:, :256, :256].clone(), sys.argv[3]) if len(sys.argv) > 3 else None
+if len(sys.argv) > 4: torch.save(out[:, :256, :256].clone(), sys.argv[4])
 print(json.dumps(dict(seconds=dt, shape=list(out.shape), maxrss=peak_bytes())))
 '''
 
-CROP_CHECK = r'''
-import json, sys, torch
-from liif_edu.model import LIIF
-n, s, path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-torch.manual_seed(0)
-model, img = LIIF().train(), torch.rand(3, n, n)   # same weights and image as the timed run
+CROP_CHECK = SETUP + r'''
+from liif_edu.coords import make_coord
 H, W = round(n * s), round(n * s)
-coord = make_coord((H, W), flatten=False)[:256, :256].reshape(1, -1, 2)
+coord = make_coord((H, W), flatten=False)[:256, :256]
+h, w = coord.shape[:2]
+coord = coord.reshape(1, -1, 2)
 cell = torch.tensor([2 / H, 2 / W]).expand_as(coord)
 with torch.no_grad():
-    model.gen_feat(img[None])                        # the whole image at once: no tiles
+    model.gen_feat(img[None])
     ref = torch.cat([model.query_rgb(coord[:, i:i + 8192], cell[:, i:i + 8192]) for i in range(0, coord.shape[1], 8192)], 1)
-ref = ref[0].t().reshape(3, 256, 256).clamp(0, 1)
-print(json.dumps(dict(max_abs_diff=(torch.load(path) - ref).abs().max().item())))
+ref = ref[0].t().reshape(3, h, w).clamp(0, 1)
+print(json.dumps(dict(max_abs_diff=(torch.load(sys.argv[3]) - ref).abs().max().item(), crop=[h, w])))
 '''
 
 
-def peak_rss(n, s, crop_path=None):
-    args = [sys.executable, '-c', CHILD, str(n), str(s)] + ([crop_path] if crop_path else [])
-    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+def run_child(code, *args):
+    """Run `code` in a fresh Python; its traceback, if any, goes to our stderr and the run fails."""
+    out = subprocess.run([sys.executable, '-c', code, *map(str, args)], check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout)
 
 
-def baseline_rss():
-    code = PEAK + 'import json, torch, liif_edu.upscale\nprint(json.dumps(peak_bytes()))'
-    return json.loads(subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True).stdout)
-
-
-def memory(jobs, check_crop):
-    base = baseline_rss()
-    print('## peak memory of upscale (default budget), each job in a fresh process\n')
+def memory(jobs, budget):
+    base = run_child(PEAK + 'import json, torch, liif_edu.upscale\nprint(json.dumps(peak_bytes()))')
+    print(f'## peak memory of upscale (budget {budget / 2**20:g} MiB), each job in a fresh process\n')
     print(f'baseline: importing torch and liif_edu alone peaks at {base / 2**20:.0f} MiB\n')
     print('| job | output | seconds | peak RSS | of which above the import baseline |')
     print('|---|---|---|---|---|')
-    results = []
     with tempfile.TemporaryDirectory() as d:
+        crop = os.path.join(d, 'crop.pt')
         for n, s in jobs:
-            crop = os.path.join(d, 'crop.pt') if check_crop and (n, s) == jobs[-1] else None
-            r = peak_rss(n, s, crop)
-            results.append(dict(n=n, scale=s, **r))
+            r = run_child(CHILD, n, s, budget, *([crop] if (n, s) == jobs[-1] else []))
             print(f'| {n}x{n} x{s:g} | {r["shape"][1]}x{r["shape"][2]} | {r["seconds"]:.0f} | {r["maxrss"] / 2**30:.2f} GiB | {(r["maxrss"] - base) / 2**30:.2f} GiB |')
         print()
-        if check_crop:
-            n, s = jobs[-1]
-            out = subprocess.run([sys.executable, '-c', CROP_CHECK, str(n), str(s), crop], check=True, capture_output=True, text=True)
-            diff = json.loads(out.stdout)['max_abs_diff']
-            print(f'tiled vs untiled, top-left 256x256 of the {n}x{n} x{s:g} output: max abs diff {diff:.1e}\n')
-            results.append(dict(crop_check_max_abs_diff=diff))
-    return results
+        n, s = jobs[-1]
+        r = run_child(CROP_CHECK, n, s, crop)
+    h, w = r['crop']
+    print(f'upscale vs the plain path on the whole image at once (no tiles), top-left {h}x{w} of the {n}x{n} x{s:g} output: '
+          f'max abs diff {r["max_abs_diff"]:.1e}\n')
+    check(r['max_abs_diff'], 'crop check')
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--quick', action='store_true', help='smaller sizes: for a smoke test, not for the record')
+    size = p.add_mutually_exclusive_group()
+    size.add_argument('--quick', action='store_true', help='smaller sizes: for a first look, not for the record')
+    size.add_argument('--smoke', action='store_true', help='the smallest sizes: checks that every section runs; its numbers mean nothing')
     p.add_argument('--only', choices=['speed', 'decoder', 'memory'], help='run one part only')
     args = p.parse_args()
+    z = SIZES['smoke' if args.smoke else 'quick' if args.quick else 'full']
     torch.manual_seed(0)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads\n')
     model = LIIF()
-    if args.only in (None, 'speed'): plain_vs_fast(model, 32 if args.quick else 64, (2, 4, 8))
-    if args.only in (None, 'decoder'): decoder_efficiency(model)
-    if args.only in (None, 'memory'): memory([(128, 4), (256, 2)] if args.quick else [(512, 4), (2048, 2)], check_crop=True)
+    if args.only in (None, 'speed'): plain_vs_fast(model, z['n'], z['scales'])
+    if args.only in (None, 'decoder'): decoder_efficiency(model, z['q'], z['n_chunks'])
+    if args.only in (None, 'memory'): memory(z['jobs'], z['budget'])
 
 
 if __name__ == '__main__':
