@@ -115,24 +115,26 @@ def _augment(a, flip_rows, flip_cols, transpose):
     return a.transpose(1, 0, 2) if transpose else a
 
 # %% ../nbs/05_data.ipynb #3f51c225
-def show_example(fig, ex: dict, shown=400):
-    "Draw a training example: LR input, HR crop with `shown` of its sampled pixels marked, and the samples alone."
+def show_example(fig, ex: dict, shown=400, side=264, background=(1., 0., 1.)):
+    "Draw a training example at whole-number zooms: LR input, HR crop with `shown` of its sampled pixels marked, the samples alone."
+    from liif_edu.viz import pixel_axes
     inp, coord, gt = ex['inp'], ex['coord'], ex['gt']
     H, W = (round(2 / c) for c in ex['cell'][0].tolist())
     rows, cols = ((coord[:, 0] + 1) * H / 2 - 0.5).round().long(), ((coord[:, 1] + 1) * W / 2 - 0.5).round().long()
     hr = ex.get('hr')
-    canvas = torch.full((H, W, gt.shape[-1]), 0.5)
+    canvas = torch.tensor(background[:gt.shape[-1]]).expand(H, W, gt.shape[-1]).clone()   # unsampled: a colour no photo has
     canvas[rows, cols] = gt
-    axes = fig.subplots(1, 3)
-    axes[0].imshow(inp.permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1)
-    axes[0].set_title(f'LR input {inp.shape[-2]}x{inp.shape[-1]}')
-    axes[1].imshow((hr if hr is not None else canvas.permute(2, 0, 1)).permute(1, 2, 0).squeeze(-1), cmap='gray', vmin=0, vmax=1)
+    zl, zh = max(1, side // inp.shape[-1]), max(1, side // W)                           # whole-number zooms
+    fig.set_size_inches((3 * side + 40) / fig.dpi, (side + 50) / fig.dpi)
+    pictures = [(inp.permute(1, 2, 0), zl, f'LR input {inp.shape[-2]}x{inp.shape[-1]} (x{zl})'),
+                ((hr if hr is not None else canvas.permute(2, 0, 1)).permute(1, 2, 0), zh, f'HR crop {H}x{W}, scale {H / inp.shape[-2]:.2f} (x{zh})'),
+                (canvas, zh, f'{len(coord)} sampled pixels (x{zh})')]
+    axes = [pixel_axes(fig, i * (side + 20), 44, img.shape[0] * z, img.shape[1] * z) for i, (img, z, _) in enumerate(pictures)]
+    for ax, (img, z, title) in zip(axes, pictures):
+        ax.imshow(img.squeeze(-1), cmap='gray', vmin=0, vmax=1, interpolation='nearest', aspect='auto')
+        ax.set_title(title, fontsize=10)
     k = torch.linspace(0, len(coord) - 1, min(shown, len(coord))).long()
     axes[1].scatter(cols[k], rows[k], s=4, c='yellow', edgecolors='k', linewidths=0.3)
-    axes[1].set_title(f'HR crop {H}x{W} (scale {H / inp.shape[-2]:.2f})')
-    axes[2].imshow(canvas.squeeze(-1), cmap='gray', vmin=0, vmax=1)
-    axes[2].set_title(f'{len(coord)} sampled pixels')
-    for a in axes: a.set_axis_off()
 
 # %% ../nbs/05_data.ipynb #5a769b35
 def bicubic(img: torch.Tensor, size) -> torch.Tensor:

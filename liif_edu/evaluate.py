@@ -19,19 +19,19 @@ Y_WEIGHTS = (65.738 / 256, 129.057 / 256, 25.064 / 256)  # ITU-R BT.601 luma, fo
 
 def psnr(sr: torch.Tensor,    # (3, H, W) output
          hr: torch.Tensor,    # (3, H, W) ground truth in [0, 1]
-         protocol='benchmark', # 'benchmark' (Y channel, shave scale), 'div2k' (RGB, shave scale + 6), or None (RGB, no shave)
+         protocol='benchmark', # 'benchmark' (Y, shave scale), 'div2k' (RGB, shave scale + 6), 'y' (Y, no shave) or None (RGB, no shave)
          scale=1,             # the upscaling factor: s, or (sh, sw)
         ) -> float:
     "PSNR in dB of `sr` (clamped to [0, 1]) against `hr` under `protocol`."
     if sr.shape != hr.shape: raise ValueError(f'sr {tuple(sr.shape)} and hr {tuple(hr.shape)} differ in shape')
     diff = sr.clamp(0, 1) - hr
     sh, sw = scale if isinstance(scale, (tuple, list)) else (scale, scale)
-    if protocol == 'benchmark':
-        shave = (math.ceil(sh), math.ceil(sw))
+    if protocol in ('benchmark', 'y'):
+        shave = (math.ceil(sh), math.ceil(sw)) if protocol == 'benchmark' else (0, 0)
         if diff.shape[0] == 3: diff = (diff * diff.new_tensor(Y_WEIGHTS).view(3, 1, 1)).sum(0, keepdim=True)
     elif protocol == 'div2k': shave = (math.ceil(sh) + 6, math.ceil(sw) + 6)
     elif protocol is None: shave = (0, 0)
-    else: raise ValueError(f"unknown protocol {protocol!r}; use 'benchmark', 'div2k' or None")
+    else: raise ValueError(f"unknown protocol {protocol!r}; use 'benchmark', 'div2k', 'y' or None")
     H, W = diff.shape[-2:]
     diff = diff[..., shave[0]:H - shave[0], shave[1]:W - shave[1]]
     return float(-10 * torch.log10(diff.double().pow(2).mean()))
@@ -75,7 +75,7 @@ def sweep_table(results: dict, baseline='bicubic') -> str:
                 lines.append(f'| {name} - {baseline} | ' + ' | '.join(f'{row[s] - results[baseline][s]:+.2f}' for s in scales) + ' |')
     return '\n'.join(lines)
 
-def plot_sweep(results: dict, title='', fig=None) -> 'Figure':
+def plot_sweep(results: dict, title='', fig=None, legend=True) -> 'Figure':
     "PSNR against scale (log axis), one line per method; drawn into `fig` (a Figure or SubFigure) when given."
     from matplotlib.figure import Figure                  # here, so that `liif-edu upscale` starts without matplotlib
     fig = fig or Figure(figsize=(6, 3.4))
@@ -85,5 +85,6 @@ def plot_sweep(results: dict, title='', fig=None) -> 'Figure':
         ax.plot(iso, [row[s] for s in iso], 'o-', label=name)
     ax.set_xscale('log'); ax.set_xticks(iso, [f'{s:g}' for s in iso]); ax.minorticks_off()
     ax.axvspan(1, 4, color='0.92', zorder=0, label='training scales')
-    ax.set(xlabel='scale', ylabel='PSNR (dB)', title=title); ax.legend()
+    ax.set(xlabel='scale', ylabel='PSNR (dB)', title=title)
+    if legend: ax.legend()
     return fig

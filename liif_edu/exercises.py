@@ -10,221 +10,459 @@ __all__ = ['check_member_jumps', 'check_cell_input', 'check_weights_by_hand', 'c
            'check_pixels_per_input', 'check_width_only', 'check_scale_pair']
 
 # %% ../nbs/a7_exercises.ipynb #75a32e5d
-import math
+import functools, inspect, math, numbers, struct
+from collections.abc import Sequence
+from decimal import Decimal
 import torch
 
 # %% ../nbs/a7_exercises.ipynb #57ffe4c8
-def _verdict(ok: bool, right: str, wrong: str) -> bool:
-    print(('\u2713 ' + right) if ok else ('\u2717 ' + wrong))
-    return bool(ok)
+class _Wrong(Exception): "An answer that is not right; the text says what is off."
+class _NotWritten(Exception): "The learner's function still raises NotImplementedError."
 
-def _missing(answer, what: str) -> bool:
-    "True (and say so) when `answer` is not given yet."
-    if answer is None or answer is ...:
-        print(f'\u2026 not answered yet: {what}')
-        return True
-    return False
+def _cut(s, n=100) -> str:
+    "`s` on one line, at most `n` characters."
+    s = ' '.join(str(s).split())
+    return s if len(s) <= n else s[:n - 3] + '...'
 
-def _run(f, *args):
-    "(result, None) of f(*args), or (None, what went wrong) for a function not written yet or one that fails."
-    try: return f(*args), None
-    except NotImplementedError: return None, 'not written yet (it raises NotImplementedError)'
-    except Exception as e: return None, f'it raised {type(e).__name__}: {e}'
+def _describe(x) -> str:
+    "What `x` is, in a few words."
+    if x is None: return 'None'
+    if isinstance(x, bool): return f'{x}, a bool'
+    if isinstance(x, str):
+        try: float(x); return f'the string {_cut(repr(x), 40)}: a number in quotes (drop the quotes)'
+        except ValueError: return f'the string {_cut(repr(x), 40)}'
+    if isinstance(x, numbers.Number): return f'the number {_cut(repr(x), 40)}'
+    if hasattr(x, 'shape') and hasattr(x, 'tolist'): return f'a {type(x).__name__} of shape {tuple(x.shape)}'
+    if isinstance(x, (list, tuple)): return f'a {type(x).__name__} of {len(x)} item{"s" * (len(x) != 1)}' if x else f'an empty {type(x).__name__}'
+    if callable(x): return 'a function'
+    return f'a {type(x).__name__}'
+
+def _real(x) -> float:
+    "`x` as a finite float, or _Wrong."
+    if getattr(x, 'ndim', None) == 0 and hasattr(x, 'item'): x = x.item()   # a 0-d tensor or array
+    if isinstance(x, bool) or not isinstance(x, numbers.Real): raise _Wrong(f'got {_describe(x)}')
+    if not math.isfinite(x): raise _Wrong(f'got {x}, which is not a finite number')
+    return float(x)
+
+def _int(x) -> int:
+    "`x` as an int (3.0 will do), or _Wrong."
+    v = _real(x)
+    if v != int(v): raise _Wrong(f'got {v:g}, which is not a whole number')
+    return int(v)
+
+def _seq(*items):
+    "A parser for a sequence of len(items) answers, the i-th parsed by items[i]."
+    def parse(x):
+        if getattr(x, 'ndim', None) == 1 and hasattr(x, 'tolist'): x = x.tolist()   # a 1-d tensor or array
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != len(items): raise _Wrong(f'got {_describe(x)}')
+        out = []
+        for i, (p, v) in enumerate(zip(items, x)):
+            try: out.append(p(v))
+            except _Wrong as e: raise _Wrong(f'item {i + 1} of {len(items)}: {e}') from None
+        return tuple(out)
+    return parse
+
+def _func(*params):
+    "A parser for a function that can be called with `params`."
+    def parse(f):
+        if not callable(f): raise _Wrong(f'got {_describe(f)}')
+        try: inspect.signature(f).bind(*params)
+        except TypeError: raise _Wrong(f'got a function of {inspect.signature(f)}, which cannot be called with ({", ".join(params)})') from None
+        except ValueError: pass                                  # no signature to read (a builtin): the call will tell
+        return f
+    return parse
+
+def _checker(expected: str, # the answer asked for, in words: 'a pair (row, col)'
+             parse,         # turns the answer into what the check needs, or raises _Wrong
+            ):
+    "Decorator: `check(parsed) -> (ok, message)` becomes a checker that prints one line, returns a bool and never raises."
+    def decorate(check):
+        @functools.wraps(check)
+        def checker(answer): # your answer
+            mark, ok = '\u2717', False
+            try:
+                if answer is None or answer is ...: mark, msg = '\u2026', f'not answered yet: {expected}'
+                else:
+                    try: answer = parse(answer)
+                    except _Wrong as e: raise _Wrong(f'{e}; expected {expected}') from None
+                    right, msg = check(answer)
+                    if bool(right): mark, ok = '\u2713', True
+            except _NotWritten: mark, msg = '\u2026', f'not written yet (it raises NotImplementedError): {expected}'
+            except _Wrong as e: msg = str(e)
+            except Exception as e: msg = f'could not check this answer ({type(e).__name__}: {_cut(e)}); expected {expected}'
+            print(mark, _cut(msg, 1000))
+            return ok
+        return checker
+    return decorate
+
+def _call(f, *args):
+    "f(*args); NotImplementedError becomes _NotWritten, any other failure _Wrong."
+    try: return f(*args)
+    except NotImplementedError: raise _NotWritten() from None
+    except Exception as e: raise _Wrong(f'your function raised {type(e).__name__}: {_cut(e)}') from None
+
+def _returned(x, parse, call: str, expected: str):
+    "What the learner's `call` returned, parsed, or _Wrong saying what it was."
+    try: return parse(x)
+    except _Wrong: raise _Wrong(f'{call} returned {_describe(x)}' + (' (is a `return` missing?)' if x is None else f'; expected {expected}')) from None
+
+def _tensor(x, shape: tuple, call: str) -> torch.Tensor:
+    "The learner's `call` returned `x`: that as a float64 tensor of `shape`, or _Wrong."
+    try: t = torch.as_tensor(x).detach().cpu() if isinstance(x, (torch.Tensor, list, tuple)) or hasattr(x, '__array__') else None
+    except Exception: t = None
+    if t is None or t.dtype == torch.bool or t.is_complex():
+        raise _Wrong(f'{call} returned {_describe(x)}' + (' (is a `return` missing?)' if x is None else f'; expected a tensor of shape {shape}'))
+    if tuple(t.shape) != tuple(shape):
+        raise _Wrong(f'{call} returned shape {tuple(t.shape)}; expected {tuple(shape)}' + (', the same numbers in another shape' if t.numel() == math.prod(shape) else ''))
+    return t.double()
 
 def _close(a, b, tol=1e-4) -> bool:
-    try: return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64), atol=tol, rtol=0)
-    except (TypeError, ValueError, RuntimeError): return False
+    "Whether tensors `a` and `b` agree to `tol`."
+    return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64), atol=tol, rtol=0)
+
+# %% ../nbs/a7_exercises.ipynb #2a917538
+def _f32(x: float) -> float: return struct.unpack('f', struct.pack('f', x))[0]
+
+def _figures(x: float) -> str:
+    "`x` as the learner wrote it: its shortest decimal (in float32, for a float32 value)."
+    is32 = abs(x) < 3e38 and _f32(x) == x
+    for d in range(1, 18):
+        s = f'{x:.{d}g}'
+        if float(s) == x or (is32 and _f32(float(s)) == x): return s
+    return repr(x)
+
+def _grade(x: float, truth) -> str:
+    "`x` against `truth` by the rounding rule: 'exact', 'rounded', 'few' (figures), 'cut' (not rounded) or 'wrong'."
+    if isinstance(truth, int): return 'exact' if x == truth else 'wrong'   # whole numbers are exact
+    if math.isclose(x, truth, rel_tol=1e-5, abs_tol=1e-12): return 'exact'
+    if x == 0: return 'wrong'
+    t = Decimal(_figures(x)).normalize().as_tuple()
+    n, unit, off = len(t.digits), 10.0 ** t.exponent, (truth - x) * math.copysign(1, x)
+    if abs(off) <= unit / 2 * (1 + 1e-9): return 'rounded' if n >= 2 else 'few'
+    if 0 < off < unit: return 'cut' if n >= 2 else 'few'
+    return 'wrong'
+
+def _agrees(answer, truth) -> bool:
+    "Whether every number of `answer` is right by the rounding rule."
+    return all(_grade(a, t) in ('exact', 'rounded') for a, t in zip(_tup(answer), _tup(truth)))
+
+def _tup(x) -> tuple: return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+def _show(x) -> str:
+    "`x`, a number or a tuple, with up to 6 figures."
+    s = [f'{v:.6g}' if isinstance(v, float) else str(v) for v in _tup(x)]
+    return s[0] if len(s) == 1 else f'({", ".join(s)})'
+
+def _judge(answer,       # the learner's number, or tuple of numbers
+           truth,        # the right one(s): an int must be matched exactly, a float by the rounding rule
+           right: str,   # what to say when it is right
+           wrong: str,   # what to say when it is wrong in no known way
+           mistakes={},  # {the numbers of a known mistake: what to say about it}, matched by the same rule
+          ) -> tuple:
+    "(ok, message) for `answer` by the rounding rule."
+    answer, truth = _tup(answer), _tup(truth)
+    grades = [_grade(a, t) for a, t in zip(answer, truth)]
+    if set(grades) == {'exact'}: return True, right
+    if set(grades) <= {'exact', 'rounded'}: return True, f'right to the figures you give; with more it is {_show(truth)}. {right}'
+    if 'wrong' not in grades:
+        i = [g in ('few', 'cut') for g in grades].index(True)
+        what = 'has one significant figure, too few to check' if grades[i] == 'few' else 'is cut off, not rounded'
+        return False, f'right idea, but {answer[i]:g} {what}: give 3-4 significant figures, rounded'
+    for value, say in mistakes.items():
+        if all(_grade(a, v) not in ('few', 'wrong') for a, v in zip(answer, _tup(value))): return False, say
+    return False, wrong
 
 # %% ../nbs/a7_exercises.ipynb #73a31de9
-def check_member_jumps(answer) -> bool:
+@_checker('a list of three column positions, in latent-pixel units', _seq(_real, _real, _real))
+def check_member_jumps(answer): # your three columns
     "Exercise 04.1: the first three columns where member 0 changes latent."
-    if _missing(answer, 'a list of three column positions, in latent-pixel units'): return False
-    return _verdict(_close(sorted(answer)[:3] if len(answer) >= 3 else answer, [1, 2, 3], 0.01),
-                    'member 0 changes latent at the latent centres 1, 2, 3, ...: the query shifted by half a cell left crosses a cell border there',
-                    'not quite. Member 0 reads the latent nearest to (query - half a cell); where does that shifted point cross a border between two cells?')
+    return _judge(sorted(answer), (1., 2., 3.),
+                  'member 0 changes latent at the latent centres 1, 2, 3, ...: the query shifted by half a cell left crosses a cell border there',
+                  'not quite. Member 0 reads the latent nearest to (query - half a cell); where does that shifted point cross a border between two cells?',
+                  {(0.5, 1.5, 2.5): 'those are the cell borders, where the query itself changes latent; member 0 looks half a cell to the left, so it reaches each border half a cell later',
+                   (0., 1., 2.): 'those are the jumps of the members shifted half a cell right (1 and 3); member 0 is shifted left, so its jumps come one cell later'})
 
-def check_cell_input(answer) -> bool:
+@_checker('a pair (rows, cols)', _seq(_real, _real))
+def check_cell_input(answer): # your (rows, cols)
     "Exercise 04.2: the cell the decoder receives for 120 x 200 -> 600 x 900."
-    if _missing(answer, 'a pair (rows, cols)'): return False
-    return _verdict(_close(answer, (2 / 600 * 120, 2 / 900 * 200), 1e-3),
-                    'cell * (H, W) = (2/600 * 120, 2/900 * 200) = (0.4, 0.444): a fifth and two ninths of the 2 units an input pixel spans',
-                    'not quite: the cell is (2/600, 2/900) in the [-1, 1] domain, and the decoder gets it multiplied by the input size (120, 200)')
+    return _judge(answer, (2 / 600 * 120, 2 / 900 * 200),
+                  'cell * (H, W) = (2/600 * 120, 2/900 * 200) = (0.4, 0.444): a fifth and two ninths of the 2 units an input pixel spans',
+                  'not quite: the cell is (2/600, 2/900) in the [-1, 1] domain, and the decoder gets it multiplied by the input size (120, 200)',
+                  {(2 / 600, 2 / 900): 'that is the cell in the [-1, 1] domain; the decoder gets it multiplied by the input size (120, 200)',
+                   (1 / 600 * 120, 1 / 900 * 200): 'half the truth: the [-1, 1] domain is 2 units wide, so an output row is 2/600 of it, not 1/600',
+                   (2 / 900 * 200, 2 / 600 * 120): 'you swapped rows and columns: (rows, cols) takes the 600 output rows first',
+                   (600 / 120, 900 / 200): 'that is the scale (H_out / H, W_out / W); the cell input is 2 / scale'})
 
 # %% ../nbs/a7_exercises.ipynb #2ae83d92
-def check_weights_by_hand(answer) -> bool:
+@_checker('four weights, in member order', _seq(_real, _real, _real, _real))
+def check_weights_by_hand(answer): # your four weights
     "Exercise 02.1: the four weights of the query (0.1, -0.05) on a 4 x 4 grid."
     from liif_edu.ensemble import ensemble_members
-    if _missing(answer, 'four weights, in member order'): return False
-    truth = ensemble_members(torch.tensor([0.1, -0.05]), (4, 4))[2]
-    ok = _close(answer, truth, 2e-3)
-    hint = ('they must add up to 1' if not _close(sum(answer), 1, 1e-2) else
-            'the right numbers in the wrong order?' if _close(sorted(answer), sorted(truth.tolist()), 2e-3) else
+    _, rel, w = ensemble_members(torch.tensor([0.1, -0.05], dtype=torch.float64), (4, 4))
+    truth, area = tuple(w.tolist()), tuple((rel[:, 0] * rel[:, 1]).abs().tolist())
+    hint = (f'your weights add up to {sum(answer):.4g}, not 1: divide each area by the sum of the four' if abs(sum(answer) - 1) > 0.03 else
+            'the right numbers in the wrong order: the members are up-left, up-right, down-left, down-right' if _agrees(sorted(answer), sorted(truth)) else
             'the members are the latents around (0.1, -0.05): rows 1 and 2, columns 1 and 2; '
             'rel = (x - centre) * 4, and each member gets the area of the opposite rectangle')
-    return _verdict(ok, f'weights {[round(w, 4) for w in truth.tolist()]}: the nearest latent, (2, 1), counts most', 'not quite: ' + hint)
+    return _judge(answer, truth, f'weights {_show(truth)}: the nearest latent, (2, 1), counts most', 'not quite: ' + hint,
+                  {truth[::-1]: 'each member got the area of its own rectangle; it gets the area of the opposite one (the diagonal swap)',
+                   area[::-1]: 'these are the opposite areas; a weight is an area divided by the sum of all four, so that they add up to 1'})
 
-def check_four_members(f) -> bool:
+@_checker('a function my_members(coord, shape)', _func('coord', 'shape'))
+def check_four_members(f): # your my_members
     "Exercise 02.2: `f(coord, shape)` gives the members, rel and weights of the equation for queries between the centres."
     from liif_edu.ensemble import ensemble_members
-    if _missing(f, 'a function my_members(coord, shape)'): return False
     g = torch.Generator().manual_seed(2)
     for shape in [(4, 4), (5, 9), (16, 7)]:
         n = torch.tensor(shape)
         q = (torch.rand(500, 2, generator=g) * 2 - 1) * (1 - 1 / n)
-        got, err = _run(f, q, shape)
-        if err: return _verdict(False, '', f'my_members {err}')
-        want = ensemble_members(q, shape)
-        for name, a, b in zip(('idx', 'rel', 'weight'), got, want):
-            if not _close(a, b, 1e-4):
-                return _verdict(False, '', f'{name} differs from the equation on a {shape[0]} x {shape[1]} grid')
-    return _verdict(True, 'your members, rel and weights match the official ensemble between the latent centres', '')
+        call, got = f'my_members(coord, {shape})', _call(f, q.clone(), shape)
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            raise _Wrong(f'{call} returned {_describe(got)}; it must return three things, (idx, rel, weight)')
+        idx, rel, w = (_tensor(x, s, f'{name} of {call}') for x, s, name in zip(got, [(500, 4, 2), (500, 4, 2), (500, 4)], ('idx', 'rel', 'weight')))
+        widx, wrel, ww = ensemble_members(q, shape)
+        grid = f'on a {shape[0]} x {shape[1]} grid'
+        if not _close(idx, widx, 0):
+            return False, (f'idx {grid}: you swapped rows and columns; an index is (row, col)' if _close(idx, widx.flip(-1), 0) else
+                           f'idx differs from the equation {grid}: the members are the corners of the square of latent centres around the query, '
+                           'in the order up-left, up-right, down-left, down-right')
+        if not _close(rel, wrel):
+            return False, (f'rel {grid} is in [-1, 1] units; multiply by (H, W) to measure it in half-cells' if _close(rel * n, wrel) else
+                           f'rel {grid} has the wrong sign: it is x - v, the query minus the latent centre' if _close(-rel, wrel) else
+                           f'rel differs from the equation {grid}: rel = (x - v) * (H, W), from the unshifted query')
+        if not _close(w, ww):
+            return False, (f'your weights {grid} do not add up to 1: divide each area by the sum of the four' if not _close(w.sum(-1), torch.ones(500)) else
+                           f'each member {grid} got the area of its own rectangle; it gets the area of the opposite one (flip the list of areas)' if _close(w, ww.flip(-1)) else
+                           f'the weights differ from the equation {grid}: S_(3-t) / S, the opposite area over the total')
+    return True, 'your members, rel and weights match the official ensemble between the latent centres'
 
-def check_quirk_query(answer) -> bool:
+@_checker('a query (row, col) in [-1, 1]^2', _seq(_real, _real))
+def check_quirk_query(answer): # your query (row, col)
     "Exercise 02.3: a query on a 4 x 8 grid, in the last column, whose four weights are 0.25 while its members repeat a latent."
     from liif_edu.ensemble import ensemble_members
-    if _missing(answer, 'a query (row, col)'): return False
-    idx, _, w = ensemble_members(torch.as_tensor(answer, dtype=torch.float32), (4, 8))
-    equal, repeated = _close(w, torch.full((4,), 0.25), 1e-3), len({tuple(i) for i in idx.tolist()}) < 4
-    return _verdict(equal and repeated,
-                    f'members {idx.tolist()} with weights 0.25: on the centre of the last latent column, both column shifts clamp onto the same latent',
-                    'equal weights, but from four different latents: that is the midpoint of a square of latents, which is bilinear. '
-                    'Look for the centre of the last latent column.' if equal else
-                    f'these weights are {[round(v, 3) for v in w.tolist()]}: look for the centre of the last latent column, 1 - 1/8')
+    if max(map(abs, answer)) > 1: return False, f'{_show(answer)} is outside the image: a query lies in [-1, 1]^2'
+    idx, rel, w = ensemble_members(torch.tensor(answer, dtype=torch.float32), (4, 8))   # float32, like the model
+    equal, rows, cols = bool((w - 0.25).abs().max() < 1e-4), idx[:, 0].tolist(), idx[:, 1].tolist()
+    weights = _show(tuple(round(v, 3) for v in w.tolist()))
+    if cols[0] == cols[1] and (rel[:, 1] == 0).all():
+        return True, (f'members {idx.tolist()}, weights 0.25: on the centre of the last latent column both column shifts clamp onto column 7, '
+                      'rel_col = 0 and every area is 1e-9' + (f' (on row {answer[0]:g}, halfway between two latent rows, bilinear would give 0.25 too; '
+                      'any other row shows the quirk)' if rows[0] != rows[2] and rel[0, 0] == -rel[2, 0] else ''))
+    if cols[0] == cols[1]:
+        return False, (f'both column members are column {cols[0]}, but the weights are equal only because row {answer[0]:g} is halfway between two latent rows: '
+                       'beyond the outermost column centre the ensemble is bilinear with the border repeated. The quirk is where every area is 1e-9, '
+                       'on the centre of the last column itself' if equal else
+                       f'both column members are column {cols[0]} (the clamp), but the weights are {weights}: the areas |rel_row * rel_col| still differ. '
+                       'Move the query to where rel_col = 0 for both: the centre of the last column')
+    if rows[0] == rows[2] and equal:
+        return False, (f'that is the quirk of the last row, the one the notebook shows (row {answer[0]:g} is its centre, both row members are row {rows[0]}); '
+                       'this time find it in the last column')
+    if equal: return False, ('equal weights, but from four different latents: that is the midpoint of a square of latents, which is bilinear. '
+                             'Look in the last latent column')
+    return False, (f'the members are in columns {cols[0]} and {cols[1]}, with weights {weights}: look for a query on the centre of the last latent column '
+                   '(column j of 8 has its centre at -1 + (2j + 1)/8)')
 
 # %% ../nbs/a7_exercises.ipynb #2fa3f865
-def check_pixel_centre(f) -> bool:
+@_checker('a function pixel_centre(i, n)', _func('i', 'n'))
+def check_pixel_centre(f): # your pixel_centre
     "Exercise 00.1: `f(i, n)` is the coordinate of the centre of pixel i of n."
-    if _missing(f, 'a function pixel_centre(i, n)'): return False
-    for n in (1, 2, 4, 7, 48):
-        for i in range(n):
-            got, err = _run(f, i, n)
-            if err: return _verdict(False, '', f'pixel_centre {err}')
-            if not _close(got, -1 + (2 * i + 1) / n, 1e-6):
-                return _verdict(False, '', f'pixel {i} of {n}: got {got}; the cells are 2/n wide and the centre is in the middle of its cell')
-    return _verdict(True, 'x_i = -1 + (2i + 1)/n: the middle of the i-th of n cells of width 2/n', '')
+    cases = [(i, n) for n in (1, 2, 4, 7, 48) for i in range(n)]
+    got = [_returned(_call(f, i, n), _real, f'pixel_centre({i}, {n})', 'a number') for i, n in cases]
+    like = lambda rule: all(math.isclose(v, rule(i, n), abs_tol=1e-6) for v, (i, n) in zip(got, cases))
+    if like(lambda i, n: -1 + (2 * i + 1) / n): return True, 'x_i = -1 + (2i + 1)/n: the middle of the i-th of n cells of width 2/n'
+    if like(lambda i, n: -1 + 2 * i / n): return False, 'that is the left edge of the cell of pixel i; its centre is half a cell, 1/n, further'
+    if like(lambda i, n: -1 + 2 * i / (n - 1) if n > 1 else 0.):
+        return False, 'that puts the first and last centres on the image border (align_corners=True); the centres are half a cell inside it'
+    if like(lambda i, n: (i + 0.5) / n): return False, 'those are the centres in [0, 1]; liif_edu\'s domain is [-1, 1], 2 units wide'
+    v, (i, n) = next((v, c) for v, c in zip(got, cases) if not math.isclose(v, -1 + (2 * c[0] + 1) / c[1], abs_tol=1e-6))
+    return False, f'pixel {i} of {n}: got {v:.6g}; the cells are 2/n wide, from -1, and the centre is in the middle of its cell'
 
-def check_pixel_of(answer) -> bool:
+@_checker('a pair (row, col)', _seq(_int, _int))
+def check_pixel_of(answer): # your (row, col)
     "Exercise 00.2: the pixel of a 64 x 64 image that contains (-0.12, 0.08)."
-    if _missing(answer, 'a pair (row, col)'): return False
-    right = tuple(answer) == (28, 34)
-    return _verdict(right, 'pixel (28, 34): floor((x + 1) * 64 / 2) on each axis, (28.16, 34.56) rounded down',
-                    'not quite: the cell of pixel i is [-1 + 2i/64, -1 + 2(i+1)/64]; solve for i, then round down')
+    return _judge(answer, (28, 34), 'pixel (28, 34): floor((x + 1) * 64 / 2) on each axis, (28.16, 34.56) rounded down',
+                  'not quite: the cell of pixel i is [-1 + 2i/64, -1 + 2(i+1)/64]; solve for i, then round down',
+                  {(34, 28): 'you swapped rows and columns: the point is (row, col) = (-0.12, 0.08), so -0.12 gives the row',
+                   (28, 35): 'you rounded (28.16, 34.56) to the nearest; the pixel is the cell that contains the point: round down',
+                   (29, 35): 'you rounded (28.16, 34.56) up; the cell that contains the point is the one below: round down',
+                   (27, 34): 'that is floor((x + 1) * 64/2 - 1/2): the -1/2 goes with rounding to the nearest centre; the cell is floor((x + 1) * 64/2)'})
 
-def check_make_coord(f) -> bool:
+@_checker('a function my_make_coord(shape)', _func('shape'))
+def check_make_coord(f): # your my_make_coord
     "Exercise 00.3: `f(shape)` returns the (H*W, 2) pixel centres, row-major."
     from liif_edu.coords import make_coord
-    if _missing(f, 'a function my_make_coord(shape)'): return False
     for shape in [(1, 1), (2, 3), (5, 4), (48, 31)]:
-        got, err = _run(f, shape)
-        if err: return _verdict(False, '', f'my_make_coord {err}')
-        if not hasattr(got, 'shape') or tuple(got.shape) != (shape[0] * shape[1], 2):
-            return _verdict(False, '', f'for {shape} the result must have shape ({shape[0] * shape[1]}, 2); got {getattr(got, "shape", type(got))}')
-        if not _close(got, make_coord(shape), 1e-6):
-            return _verdict(False, '', f'the centres for {shape} are not right: (row, col) order, rows first?')
-    return _verdict(True, 'your coordinates match make_coord', '')
+        got, want = _tensor(_call(f, shape), (shape[0] * shape[1], 2), f'my_make_coord({shape})'), make_coord(shape)
+        if not _close(got, want, 1e-6):
+            return False, (f'each pair for {shape} is (col, row); liif_edu speaks (row, col)' if _close(got, want.flip(-1), 1e-6) else
+                           f'the centres for {shape} are in column-major order; row-major lists a row at a time, the column changing fastest'
+                           if _close(got, make_coord(shape[::-1]).flip(-1), 1e-6) else
+                           f'the centres for {shape} are not the pixel centres: x_i = -1 + (2i + 1)/n on each axis, every (row, col) pair, rows first')
+    return True, 'your coordinates match make_coord'
 
 # %% ../nbs/a7_exercises.ipynb #2c2fbfec
-def check_nearest_by_hand(answer) -> bool:
+@_checker('a pair (row, col)', _seq(_int, _int))
+def check_nearest_by_hand(answer): # your (row, col)
     "Exercise 01.1: the nearest latent to (0.3, -0.62) on a 5 x 8 grid."
-    if _missing(answer, 'a pair (row, col)'): return False
-    return _verdict(tuple(answer) == (3, 1), 'latent (3, 1): row cells are 0.4 tall, so 0.3 is in the 4th; column cells are 0.25 wide, so -0.62 is in the 2nd',
-                    'not quite: on an axis of n cells, the cell of x is floor((x + 1) * n / 2)')
+    return _judge(answer, (3, 1), 'latent (3, 1): row cells are 0.4 tall, so 0.3 is in the 4th; column cells are 0.25 wide, so -0.62 is in the 2nd',
+                  'not quite: on an axis of n cells, the cell of x is floor((x + 1) * n / 2), the same number as round((x + 1) * n / 2 - 1/2) '
+                  'away from cell borders',
+                  {(1, 3): 'you swapped rows and columns: the query is (row, col) = (0.3, -0.62) and the grid 5 rows by 8 columns',
+                   (3, 2): 'you rounded (x + 1) * n / 2 = (3.25, 1.52) to the nearest, which finds the nearest cell border; round it down, '
+                           'or round((x + 1) * n / 2 - 1/2) as notebook 01 does',
+                   (2, 1): 'that is floor((x + 1) * n / 2 - 1/2): the -1/2 goes with rounding to the nearest centre; the cell is floor((x + 1) * n / 2)',
+                   (4, 2): 'latent indices start at 0'})
 
-def check_unfold_index(answer) -> bool:
+@_checker('an integer', _int)
+def check_unfold_index(answer): # your index
     "Exercise 01.2: the unfolded index of channel 2 of the neighbour one down and one right."
-    if _missing(answer, 'an integer'): return False
-    return _verdict(answer == 2 * 9 + 2 * 3 + 2, 'index 26 = 2 * 9 + 2 * 3 + 2: c * 9 + ky * 3 + kx, with ky = kx = 2 for one down, one right',
-                    'not quite: the order is c * 9 + ky * 3 + kx, where ky and kx run from 0 (up, left) to 2 (down, right)')
+    return _judge(answer, 26, 'index 26 = 2 * 9 + 2 * 3 + 2: c * 9 + ky * 3 + kx, with ky = kx = 2 for one down, one right',
+                  'not quite: the order is c * 9 + ky * 3 + kx, where ky and kx run from 0 (up, left) to 2 (down, right)',
+                  {8: 'ky * 3 + kx = 8 is the neighbour, but the channel comes first: c * 9 + ky * 3 + kx',
+                   22: 'that is channel 2 of the latent itself (ky = kx = 1); one down and one right is ky = kx = 2',
+                   24: 'one column right is kx = 2 (kx runs 0, 1, 2 from left to right)', 20: 'one row down is ky = 2 (ky runs 0, 1, 2 from top to bottom)',
+                   27: 'indices start at 0: the first number of the unfolded code is index 0',
+                   8 * 64 + 2: 'that is (ky * 3 + kx) * 64 + c, channels last; F.unfold puts the channel first: c * 9 + ky * 3 + kx'})
 
-def check_nearest_latent(f) -> bool:
-    "Exercise 01.3: `f(coord, shape)` gives the index of the latent whose cell contains each query."
+def _nearest_queries(shape, g) -> torch.Tensor:
+    "Random queries, and queries on the edges x = -1 and x = 1 and a hundredth of a cell either side of every cell border."
+    axes = []
+    for n in shape:
+        borders = -1 + 2 * torch.arange(1., n) / n
+        axes.append(torch.cat([torch.tensor([-1., 1.]), borders - 0.02 / n, borders + 0.02 / n, torch.rand(20, generator=g) * 2 - 1]))
+    grid = torch.stack(torch.meshgrid(*axes, indexing='ij'), -1).reshape(-1, 2)
+    return torch.cat([grid, torch.rand(2000, 2, generator=g) * 2 - 1])
+
+@_checker('a function my_nearest(coord, shape)', _func('coord', 'shape'))
+def check_nearest_latent(f): # your my_nearest
+    "Exercise 01.3: `f(coord, shape)` gives the index of the latent whose cell contains each query, including the edges x = -1 and x = 1."
     from liif_edu.latent import nearest_latent
-    if _missing(f, 'a function my_nearest(coord, shape)'): return False
     g = torch.Generator().manual_seed(1)
     for shape in [(4, 4), (5, 8), (31, 17)]:
-        q = torch.rand(2000, 2, generator=g) * 2 - 1
-        got, err = _run(f, q, shape)
-        if err: return _verdict(False, '', f'my_nearest {err}')
-        if not _close(got, nearest_latent(q, shape), 0):
-            return _verdict(False, '', f'some queries on a {shape[0]} x {shape[1]} grid get the wrong latent')
-    return _verdict(True, 'your nearest latents match nearest_latent', '')
+        q, n = _nearest_queries(shape, g), torch.tensor(shape)
+        got, want = _tensor(_call(f, q.clone(), shape), (len(q), 2), f'my_nearest(coord, {shape})'), nearest_latent(q, shape)
+        if _close(got, want, 0): continue
+        grid, inner = f'on a {shape[0]} x {shape[1]} grid', (q.abs() < 1).all(-1)
+        if _close(got[inner], want[inner], 0):
+            if (got[q == 1] == n.expand_as(q)[q == 1]).any():
+                return False, f'at x = 1 {grid} you return n, one past the last latent: x = 1 is the far edge of the last cell, so clamp the index to n - 1'
+            if (got[q == -1] < 0).any(): return False, f'at x = -1 {grid} you return a negative index: x = -1 is the near edge of cell 0'
+        if shape[0] != shape[1] and _close(got[inner], nearest_latent(q, shape[::-1])[inner], 0):
+            return False, f'{grid} you swapped rows and columns: shape is (H, W), rows first, like the coordinates'
+        if _close(got[inner], ((q + 1) * n / 2).round()[inner], 0):
+            return False, ('you round (x + 1) * n / 2 to the nearest, which finds the nearest cell border; the cell is floor((x + 1) * n / 2), '
+                           'or round((x + 1) * n / 2 - 1/2) as notebook 01 writes it')
+        i = (got != want).any(-1).nonzero()[0, 0]
+        return False, f'{grid} the query {_show(tuple(q[i].tolist()))} is in the cell of latent {_show(tuple(want[i].tolist()))}, not {_show(tuple(got[i].tolist()))}'
+    return True, ('your nearest latents match nearest_latent, edges included; floor((x + 1) n / 2) and notebook 01\'s round((x + 1) n / 2 - 1/2) '
+                  'agree everywhere but exactly on a cell border, where they break the tie differently')
 
 # %% ../nbs/a7_exercises.ipynb #debe9709
-def check_cell_at_x3(answer) -> bool:
+@_checker('a pair (rows, cols)', _seq(_real, _real))
+def check_cell_at_x3(answer): # your (rows, cols)
     "Exercise 03.1: the decoder's cell input for a 120 x 160 input at x3."
-    if _missing(answer, 'a pair (rows, cols)'): return False
-    return _verdict(_close(answer, (2 / 3, 2 / 3), 1e-3),
-                    'cell * (H, W) = (2 / 360 * 120, 2 / 480 * 160) = (2/3, 2/3): an input pixel is 2, so x3 gives 2/3, whatever the size',
-                    'not quite: the cell is (2 / H_out, 2 / W_out) with H_out = 360, W_out = 480; the decoder gets it times (120, 160)')
+    return _judge(answer, (2 / 3, 2 / 3),
+                  'cell * (H, W) = (2 / 360 * 120, 2 / 480 * 160) = (2/3, 2/3): an input pixel is 2, so x3 gives 2/3, whatever the size',
+                  'not quite: the cell is (2 / H_out, 2 / W_out) with H_out = 360, W_out = 480; the decoder gets it times (120, 160)',
+                  {(1 / 3, 1 / 3): 'half the truth: the [-1, 1] domain is 2 units wide, so an output row is 2/360 of it, not 1/360',
+                   (2 / 360, 2 / 480): 'that is the cell in the [-1, 1] domain; the decoder gets it multiplied by the input size (120, 160)',
+                   (3, 3): 'that is the scale; the cell input is 2 / scale'})
 
-def check_decoder_params(answer) -> bool:
+@_checker('an integer', _int)
+def check_decoder_params(answer): # your count
     "Exercise 03.2: the parameters of the cpu-small decoder MLP."
-    if _missing(answer, 'an integer'): return False
-    n_in = 32 * 9 + 2 + 2
-    truth = n_in * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3
-    return _verdict(answer == truth, f'{truth:,}: the input is 32 * 9 + 2 + 2 = {n_in} numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',
-                    'not quite: the input is the unfolded code (32 * 9) plus rel (2) plus cell (2); each linear layer has in*out weights and out biases')
+    layers = lambda n_in, bias=1, out_bias=1: n_in * 64 + 64 * bias + 64 * 64 + 64 * bias + 64 * 3 + 3 * out_bias
+    return _judge(answer, layers(32 * 9 + 2 + 2),
+                  f'{layers(292):,}: the input is 32 * 9 + 2 + 2 = 292 numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',
+                  'not quite: the input is the unfolded code (32 * 9) plus rel (2) plus cell (2); each linear layer has in*out weights and out biases',
+                  {layers(32 + 4): 'you left out feature unfolding: the code the decoder sees is 32 * 9 numbers, not 32',
+                   layers(292, 0, 0): 'you left out the biases: each linear layer has one per output',
+                   layers(292, 1, 0): 'you left out the biases of the last layer: 3 more',
+                   layers(290): 'you left out one of rel and cell: each adds 2 inputs', layers(288): 'you left out rel and cell: 2 + 2 more inputs'})
 
 # %% ../nbs/a7_exercises.ipynb #fb9decdd
-def check_crop_at_scale(answer) -> bool:
+@_checker('a pair (side, cell)', _seq(_int, _real))
+def check_crop_at_scale(answer): # your (side, cell)
     "Exercise 05.1: the HR crop side and cell of an example at scale 2.5."
-    if _missing(answer, 'a pair (side, cell)'): return False
-    side, cell = answer
-    return _verdict(side == 120 and _close(cell, 2 / 120, 1e-5), 'a 120-pixel crop (round(48 * 2.5)), so each sampled pixel has the cell 2/120 = 0.0167',
-                    'not quite: the crop side is round(48 * s), and the cell is the size of one of its pixels in [-1, 1], which is 2 units wide')
+    return _judge(answer, (120, 2 / 120), 'a 120-pixel crop (round(48 * 2.5)), so each sampled pixel has the cell 2/120 = 0.0167',
+                  'not quite: the crop side is round(48 * s), and the cell is the size of one of its pixels in [-1, 1], which is 2 units wide',
+                  {(120, 1 / 120): 'the side is right; the [-1, 1] domain is 2 units wide, so one of 120 pixels is 2/120 of it, not 1/120',
+                   (48, 2 / 48): 'that is the LR input; the HR crop is 2.5 times wider',
+                   (120, 2 / 48): 'the side is right; the cell is the size of an HR pixel, the one the query samples, not of an LR pixel'})
 
-def check_sampled_fraction(answer) -> bool:
+@_checker('a number between 0 and 1', _real)
+def check_sampled_fraction(answer): # your fraction
     "Exercise 05.2: the fraction of an x4 crop's pixels that are sampled."
-    if _missing(answer, 'a number between 0 and 1'): return False
-    return _verdict(_close(answer, 2304 / 192 ** 2, 1e-4), '2304 / 192^2 = 1/16: one HR pixel in sixteen, one per LR pixel',
-                    'not quite: at x4 the crop is 4 * 48 = 192 pixels wide')
+    return _judge(answer, 2304 / 192 ** 2, '2304 / 192^2 = 1/16: one HR pixel in sixteen, one per LR pixel',
+                  'a fraction is between 0 and 1: sampled over all' if not 0 <= answer <= 1 else 'not quite: at x4 the crop is 4 * 48 = 192 pixels wide',
+                  {0.25: 'that is 48/192, one axis; the pixels of the crop span both axes: (48/192)^2',
+                   1.: 'the 2304 samples are drawn from the 192^2 HR pixels of the crop, not from the 48^2 LR ones'})
 
 # %% ../nbs/a7_exercises.ipynb #48f2560e
-def check_paper_schedule(answer) -> bool:
+@_checker('a pair (steps, lr in the last epoch)', _seq(_int, _real))
+def check_paper_schedule(answer): # your (steps, lr)
     "Exercise 06.1: the paper's number of steps and its last learning rate."
-    if _missing(answer, 'a pair (steps, lr in the last epoch)'): return False
-    steps, lr = answer
-    ok_steps, ok_lr = steps == 1000 * 800 * 20 // 16, _close(lr, 1e-4 / 2 ** 4, 1e-9)
-    return _verdict(ok_steps and ok_lr, '1,000,000 steps (1000 epochs of 800 * 20 / 16 = 1000 iterations); lr 1e-4 halved 4 times = 6.25e-6',
-                    ('the steps are right; ' if ok_steps else 'an epoch is 800 photos * 20 repeats / batch 16 iterations; ') +
-                    ('the lr is right' if ok_lr else 'the lr starts at 1e-4 and is halved after epochs 200, 400, 600 and 800'))
+    steps = {1000: 'a thousand steps is one epoch (or the epoch count): 1000 epochs of 1000 steps',
+             16_000: '16,000 is the examples of one epoch; a step takes a batch of 16, and there are 1000 epochs',
+             16_000_000: 'that counts examples; a step takes a batch of 16', 800_000: 'each epoch repeats the 800 photos 20 times'}
+    lr = {1e-4: 'the lr is halved after epochs 200, 400, 600 and 800', 1e-4 / 32: 'the lr is halved four times, after 200, 400, 600 and 800; not at 1000, the end',
+          1e-4 / 8: 'the lr is halved four times, after 200, 400, 600 and 800: the last epoch has had all four'}
+    say_steps = ('the steps are right' if answer[0] == 1_000_000 else
+                 steps.get(answer[0], 'an epoch is 800 photos * 20 repeats / batch 16 iterations, and there are 1000 epochs'))
+    say_lr = ('the lr is right' if _grade(answer[1], 1e-4 / 16) != 'wrong' else
+              next((say for v, say in lr.items() if _grade(answer[1], v) != 'wrong'), 'the lr starts at 1e-4 and is halved after epochs 200, 400, 600 and 800'))
+    return _judge(answer, (1_000_000, 1e-4 / 16),
+                  '1,000,000 steps (1000 epochs of 800 * 20 / 16 = 1000 iterations); lr 1e-4 halved 4 times = 6.25e-6', f'{say_steps}; {say_lr}')
 
-def check_lr_at_epoch(answer) -> bool:
+@_checker('a number', _real)
+def check_lr_at_epoch(answer): # your learning rate
     "Exercise 06.2: the cpu-small learning rate in epoch 17."
-    if _missing(answer, 'a number'): return False
-    return _verdict(_close(answer, 2.5e-4, 1e-9), '2.5e-4: 1e-3, halved after epoch 12 (5e-4) and after epoch 16 (2.5e-4); the third halving comes after 18',
-                    'not quite: cpu-small starts at 1e-3 and halves it after the epochs in milestones=(12, 16, 18)')
+    return _judge(answer, 2.5e-4, '2.5e-4: 1e-3, halved after epoch 12 (5e-4) and after epoch 16 (2.5e-4); the third halving comes after 18',
+                  'not quite: cpu-small starts at 1e-3 and halves it after the epochs in milestones=(12, 16, 18)',
+                  {5e-4: 'epoch 17 comes after the halving at the end of epoch 16 as well: two halvings',
+                   1.25e-4: 'the halving at 18 comes at the end of epoch 18, so epoch 17 has had two, not three',
+                   1e-3: 'the milestones (12, 16, 18) halve the rate at the end of those epochs; two of them come before epoch 17'})
 
 # %% ../nbs/a7_exercises.ipynb #d6ec0c23
-def check_psnr_by_hand(answer) -> bool:
+@_checker('a number of dB', _real)
+def check_psnr_by_hand(answer): # your PSNR in dB
     "Exercise 07.1: the PSNR of an output off by 0.02 everywhere."
-    if _missing(answer, 'a number of dB'): return False
     truth = -10 * math.log10(0.02 ** 2)
-    return _verdict(_close(answer, truth, 0.01), f'MSE = 0.02^2 = 4e-4, so PSNR = -10 log10(4e-4) = {truth:.2f} dB',
-                    'not quite: PSNR = -10 log10(MSE) for colours in [0, 1], and the MSE of a constant error e is e^2')
+    return _judge(answer, truth, f'MSE = 0.02^2 = 4e-4, so PSNR = -10 log10(4e-4) = {truth:.2f} dB',
+                  'not quite: PSNR = -10 log10(MSE) for colours in [0, 1], and the MSE of a constant error e is e^2',
+                  {truth / 2: 'you used the error where the squared error goes: MSE = 0.02^2',
+                   -truth: 'the sign: PSNR = -10 log10(MSE), positive for an MSE below 1',
+                   10 * math.log10(255 ** 2 / 0.02 ** 2): 'that is for colours in [0, 255] with an error of 0.02 levels; here the colours are in [0, 1]'})
 
-def check_shave(answer) -> bool:
+@_checker('a pair (benchmark, div2k)', _seq(_int, _int))
+def check_shave(answer): # your (benchmark, div2k)
     "Exercise 07.2: pixels shaved at x3 under each protocol."
-    if _missing(answer, 'a pair (benchmark, div2k)'): return False
-    return _verdict(tuple(answer) == (3, 9), 'benchmark: scale = 3 pixels; DIV2K: scale + 6 = 9 pixels',
-                    'not quite: the benchmark protocol shaves `scale` pixels, the DIV2K protocol `scale + 6`')
+    return _judge(answer, (3, 9), 'benchmark: scale = 3 pixels; DIV2K: scale + 6 = 9 pixels',
+                  'not quite: the benchmark protocol shaves `scale` pixels, the DIV2K protocol `scale + 6`',
+                  {(9, 3): 'you swapped them: the pair is (benchmark, div2k)', (3, 3): 'the benchmark is right; the DIV2K protocol shaves scale + 6',
+                   (3, 6): 'the benchmark is right; the DIV2K protocol shaves scale + 6, and the scale is 3', (9, 9): 'the DIV2K is right; the benchmark protocol shaves only `scale`'})
 
-def check_pixels_per_input(answer) -> bool:
+@_checker('an integer', _int)
+def check_pixels_per_input(answer): # your count
     "Exercise 07.3: output pixels per input pixel at the anisotropic scale (3, 5)."
-    if _missing(answer, 'an integer'): return False
-    return _verdict(answer == 15, '3 x 5 = 15 output pixels for every input pixel: 3 rows of 5',
-                    'not quite: each axis has its own scale, and every input pixel becomes a block of sh rows and sw columns')
+    return _judge(answer, 15, '3 x 5 = 15 output pixels for every input pixel: 3 rows of 5',
+                  'not quite: each axis has its own scale, and every input pixel becomes a block of sh rows and sw columns',
+                  {8: 'an input pixel becomes a block of 3 rows and 5 columns: multiply, do not add',
+                   9: 'that is (3, 3); each axis has its own scale, 3 rows and 5 columns', 25: 'that is (5, 5); each axis has its own scale, 3 rows and 5 columns'})
 
 # %% ../nbs/a7_exercises.ipynb #1906b50c
-def check_width_only(answer) -> bool:
+@_checker('a pair (H, W)', _seq(_int, _int))
+def check_width_only(answer): # your (H, W)
     "Exercise 08.1: the output of --width 2400 on a 1200 x 800 photo."
-    if _missing(answer, 'a pair (H, W)'): return False
-    return _verdict(tuple(answer) == (1600, 2400), '(1600, 2400): the height keeps the aspect ratio, 800 * 2400 / 1200',
-                    'not quite: the size is (H, W), rows first, and the height scales by the same factor as the width' if tuple(answer) != (2400, 1600)
-                    else 'close: that is (W, H); liif_edu speaks (H, W), rows first')
+    return _judge(answer, (1600, 2400), '(1600, 2400): the height keeps the aspect ratio, 800 * 2400 / 1200',
+                  'not quite: the size is (H, W), rows first, and the height scales by the same factor as the width',
+                  {(2400, 1600): 'this is (W, H); liif_edu speaks (H, W), rows first',
+                   (800, 2400): 'the width is right; the height scales with it, by 2400 / 1200', (2400, 2400): 'the height keeps the aspect ratio: 800 * 2400 / 1200',
+                   (1600, 1600): 'the height is right; the width is the 2400 you asked for'})
 
-def check_scale_pair(answer) -> bool:
+@_checker('a pair (sh, sw)', _seq(_real, _real))
+def check_scale_pair(answer): # your (sh, sw)
     "Exercise 08.2: the per-axis scales of 300 x 451 -> 700 x 1000."
-    if _missing(answer, 'a pair (sh, sw)'): return False
-    return _verdict(_close(answer, (700 / 300, 1000 / 451), 1e-3), f'({700 / 300:.3f}, {1000 / 451:.3f}): each axis has its own scale, and the cell is (2/700, 2/1000)',
-                    'not quite: sh = H_out / h and sw = W_out / w')
+    return _judge(answer, (700 / 300, 1000 / 451), f'({700 / 300:.3f}, {1000 / 451:.3f}): each axis has its own scale, and the cell is (2/700, 2/1000)',
+                  'not quite: sh = H_out / h and sw = W_out / w, each axis on its own',
+                  {(1000 / 451, 700 / 300): 'you swapped them: (sh, sw), rows first', (300 / 700, 451 / 1000): 'upside down: a scale is output over input'})

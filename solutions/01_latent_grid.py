@@ -10,6 +10,9 @@ index = 26
 
 
 # 3. The cell of x along n cells is floor((x + 1) * n / 2), kept inside [0, n - 1] (x = 1 would give n).
+#    Notebook 01 writes round((x + 1) * n / 2 - 1/2), the nearest latent centre, and that is the same number: with
+#    p = (x + 1) * n / 2, round(p - 1/2) and floor(p) agree everywhere except exactly on a cell border (p a whole
+#    number), where round breaks the tie to the even index and floor takes the cell after the border.
 def my_nearest(coord, shape):
     n = torch.tensor(shape)
     return torch.minimum(((coord + 1) * n / 2).floor().long(), n - 1)

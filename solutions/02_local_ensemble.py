@@ -23,5 +23,7 @@ def my_members(coord, shape):
     return idx, rel, area.flip(-1) / area.sum(-1, keepdim=True)
 
 
-# 3. The centre of the last latent column of 8 is 1 - 1/8 = 0.875 (exact in float32); any row that is not itself a quirk will do.
+# 3. The centre of the last latent column of 8 is 1 - 1/8 = 0.875 (exact in float32): both column shifts clamp onto
+#    column 7, rel_col = 0 for all four members, and every area is 1e-9, so the weights are 0.25 whatever the row.
+#    Any row will do; on row 0, halfway between two latent rows, bilinear would give 0.25 too, so 0.1 shows the quirk better.
 quirk_query = (0.1, 0.875)

@@ -4,8 +4,10 @@ What passes in Python can still fail in a browser: a missing frontend extension,
 never renders, a picture that never updates. This test starts JupyterLab on 127.0.0.1 (free port,
 random token) over a temporary copy of nbs/, runs every notebook top to bottom, and then moves every
 slider (by keyboard), ticks every checkbox and picks every dropdown, checking that the picture each
-control drives changes and that nothing raises. Cells flagged `#| slow` or `#| gpu` are dropped from
-the copies, as `nbdev_test` skips them. Screenshots go to tests/_screenshots/ (git-ignored).
+control drives changes and that nothing raises. The method notebooks run whole, as JupyterLab's Run All runs
+them (it ignores nbdev's flags), cells flagged `#| slow` or `#| gpu` included, with every network address made
+unreachable, so that a cell that would download or train for long without being asked to is caught; appendix
+notebooks drop their flagged cells, as `nbdev_test` does. Screenshots go to tests/_screenshots/ (git-ignored).
 
 Needs Debian's Chromium: `apt-get install -y chromium`. Without it the test skips, except on CI,
 where it fails.
@@ -30,6 +32,10 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
          '--disable-component-update', '--disable-sync']
 SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
+METHOD = [n for n in NOTEBOOKS if n[:2].isdigit()]          # 00_... to 08_...: run as Run All runs them
+OFFLINE = {'http_proxy': 'http://127.0.0.1:9', 'https_proxy': 'http://127.0.0.1:9', 'HTTP_PROXY': 'http://127.0.0.1:9',
+           'HTTPS_PROXY': 'http://127.0.0.1:9', 'no_proxy': '127.0.0.1,localhost', 'NO_PROXY': '127.0.0.1,localhost',
+           'PIP_CONFIG_FILE': os.devnull, 'PIP_INDEX_URL': 'http://127.0.0.1:9/simple', 'PIP_RETRIES': '0'}
 
 
 def _require_browser():
@@ -47,9 +53,11 @@ def _require_browser():
         pytest.skip(msg)
 
 
-def _strip_flagged_cells(src: Path, dst: Path):
+def _copy_notebook(src: Path, dst: Path):
+    "A copy to run: a method notebook whole, as Run All runs it; an appendix without the cells nbdev_test skips."
     nb = json.loads(src.read_text())
-    nb['cells'] = [c for c in nb['cells'] if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith(SKIP_FLAGS))]
+    if src.name not in METHOD:
+        nb['cells'] = [c for c in nb['cells'] if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith(SKIP_FLAGS))]
     dst.write_text(json.dumps(nb))
 
 
@@ -64,7 +72,7 @@ def lab(tmp_path_factory):
     root, settings = work / 'nbs', work / 'settings'
     root.mkdir()
     for name in NOTEBOOKS:
-        _strip_flagged_cells(ROOT / 'nbs' / name, root / name)
+        _copy_notebook(ROOT / 'nbs' / name, root / name)
     news = settings / '@jupyterlab' / 'apputils-extension'
     news.mkdir(parents=True)
     (news / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -76,7 +84,7 @@ def lab(tmp_path_factory):
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     token = secrets.token_hex(16)
-    env = {**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(settings), 'JUPYTERLAB_WORKSPACES_DIR': str(work / 'workspaces'),
+    env = {**os.environ, **OFFLINE, 'JUPYTERLAB_SETTINGS_DIR': str(settings), 'JUPYTERLAB_WORKSPACES_DIR': str(work / 'workspaces'),
            'JUPYTER_RUNTIME_DIR': str(work / 'runtime')}
     cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
            '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root}',
@@ -209,7 +217,7 @@ def run_notebook(context, lab, name, shot=None):
         page.goto(f'{lab["url"]}/lab/tree/{name}?reset&token={lab["token"]}')
         page.wait_for_function(f'{KERNEL}?.status === "idle"', timeout=120_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        _wait_idle(page)
+        _wait_idle(page, timeout=240_000)              # Run All of any notebook must finish within 4 minutes
         expected = sum('application/vnd.jupyter.widget-view+json' in o.get('data', {})          # widgets the saved
                        for c in json.loads((lab['root'] / name).read_text())['cells'] for o in c.get('outputs', []))  # notebook displays
         try:  # widget views render after the kernel has answered

@@ -122,3 +122,42 @@ def test_method_track_is_the_method():
         assert '## Exercises' in text('markdown') and 'from liif_edu.exercises import' in text('code'), f'{name}: no exercises'
         mentions = [w for w in MACHINERY if w in text('markdown')]
         assert len(mentions) <= 1, f'{name}: its prose discusses machinery ({mentions}); that belongs in the appendix'
+
+
+def repeats(text: str) -> list:
+    """Lines, or blank-line-separated paragraphs, that repeat the one just before them: the mark of an edit applied twice."""
+    found, last = [], None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if len(stripped) > 3 and stripped == last: found.append(stripped)
+        last = stripped or None
+    paragraphs = [p.strip() for p in text.split('\n\n') if p.strip()]
+    found += [b for a, b in zip(paragraphs, paragraphs[1:]) if a == b]
+    return found
+
+
+def test_repeats_finds_doubled_lines_and_paragraphs():
+    assert repeats("a = 1\nloss: str = 'l1'\nloss: str = 'l1'\n") == ["loss: str = 'l1'"]
+    assert repeats('One paragraph.\n\nOne paragraph.\n') == ['One paragraph.']
+    assert repeats('x = 1\n\nx = 1\n') == ['x = 1']              # a line repeated across a blank line is a paragraph repeated
+    assert repeats('))\n))\nif a:\n    pass\nelse:\n    pass\n') == []   # short lines and non-adjacent repeats are fine
+
+
+def test_nothing_is_repeated_in_a_row():
+    """No line or paragraph of a notebook cell or a library module repeats the one before it."""
+    import json
+    found = []
+    for path in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        for i, cell in enumerate(json.loads(path.read_text())['cells']):
+            found += [f'{path.name} cell {i}: {r[:80]!r}' for r in repeats(''.join(cell['source']))]
+    for path in sorted((ROOT / 'liif_edu').glob('*.py')):
+        found += [f'{path.name}: {r[:80]!r}' for r in repeats(path.read_text())]
+    assert found == [], found
+
+
+def test_readme_states_the_measured_cpu_small_time():
+    """The README's training time for cpu-small is the one measured and saved in data/cpu_small.json, not a guess."""
+    import json, re
+    minutes = json.loads((ROOT / 'data' / 'cpu_small.json').read_text())['minutes']
+    stated = re.findall(r'cpu-small[^\n]*?about (\d+) minutes', (ROOT / 'README.md').read_text())
+    assert stated and all(int(m) == round(minutes) for m in stated), (stated, minutes)

@@ -5,8 +5,8 @@
 Every run is the project's own command, `liif-edu train --preset cpu-small --set ...`, from scratch with the same
 seed, data and budget (20 epochs of 145 iterations on T91 + BSD200); one more seed of the full model measures the
 run-to-run spread. Each finished run is evaluated with `liif-edu evaluate` on Set5 and Set14 under the benchmark
-protocol. A run that already finished is not trained again; an interrupted one is resumed. About 45 minutes of
-training and 10 of evaluation on a 2-core CPU.
+protocol. A run that already finished is not trained again; an interrupted one is resumed. Each run takes about as long
+as notebook 06's cpu-small run (its time is in data/cpu_small.json); the evaluation adds a few minutes per run.
 """
 import csv, json, subprocess, sys, tempfile, time
 from pathlib import Path
