@@ -166,8 +166,8 @@ def _judge(answer,       # the learner's number, or tuple of numbers
     if set(grades) <= {'exact', 'rounded'}: return True, f'right to the figures you give; with more it is {_show(truth)}. {right}'
     if 'wrong' not in grades:
         i = [g in ('few', 'cut') for g in grades].index(True)
-        what = 'has one significant figure, too few to check' if grades[i] == 'few' else 'is cut off, not rounded'
-        return False, f'right idea, but {answer[i]:g} {what}: give 3-4 significant figures, rounded'
+        if grades[i] == 'cut': return False, f'right idea, but {answer[i]:g} is cut off, not rounded: give 3-4 significant figures, rounded'
+        return False, f'{answer[i]:g} has too few significant figures to tell right from wrong: give 3-4, rounded'
     for value, say in mistakes.items():
         if all(_grade(a, v) not in ('few', 'wrong') for a, v in zip(answer, _tup(value))): return False, say
     return False, wrong
@@ -180,7 +180,7 @@ def check_member_jumps(answer): # your three columns
                   'member 0 changes latent at the latent centres 1, 2, 3, ...: the query shifted by half a cell left crosses a cell border there',
                   'not quite. Member 0 reads the latent nearest to (query - half a cell); where does that shifted point cross a border between two cells?',
                   {(0.5, 1.5, 2.5): 'those are the cell borders, where the query itself changes latent; member 0 looks half a cell to the left, so it reaches each border half a cell later',
-                   (0., 1., 2.): 'those are the jumps of the members shifted half a cell right (1 and 3); member 0 is shifted left, so its jumps come one cell later'})
+                   (0., 1., 2.): 'member 0 cannot jump at column 0: left of the first latent centre its shifted point is clamped into the image, so it stays on latent 0; its first jump is where the shifted point crosses the first cell border'})
 
 @_checker('a pair (rows, cols)', _seq(_real, _real))
 def check_cell_input(answer): # your (rows, cols)

@@ -34,12 +34,14 @@ from .viz import fig_to_png
 class TrainConfig:
     "One training run: model, data, optimisation, validation and hardware."
     # the model
+    method: str = 'liif'                            # 'liif', 'metasr' (the paper's baseline) or 'lte' (its successor)
     encoder: str = 'EDSR'                           # 'EDSR' or 'RDN'
     encoder_args: dict = field(default_factory=dict)  # e.g. {'n_resblocks': 16, 'n_feats': 64}
     hidden: tuple = (256, 256, 256, 256)            # the MLP's hidden sizes
     local_ensemble: bool = True
     feat_unfold: bool = True
     cell_decode: bool = True
+    hidden_dim: int = 256                           # LTE only: amplitudes per latent (half as many frequencies)
     channels: int = 3                               # 3 for RGB, 1 for greyscale
     # the data
     data: str = str(SHARED_DATA / 'train')          # a folder of training photos (searched recursively)
@@ -71,10 +73,12 @@ class TrainConfig:
 
     def model(self) -> LIIF:
         "A freshly initialised model of this configuration."
-        enc = dict(self.encoder_args, in_dim=self.channels)
-        return model_from_config(dict(encoder=dict(name=self.encoder, args=enc), hidden=list(self.hidden),
-                                      local_ensemble=self.local_ensemble, feat_unfold=self.feat_unfold,
-                                      cell_decode=self.cell_decode, out_dim=self.channels))
+        enc = dict(name=self.encoder, args=dict(self.encoder_args, in_dim=self.channels))
+        if self.method == 'metasr': return model_from_config(dict(model='MetaSR', encoder=enc, hidden=list(self.hidden), out_dim=self.channels))
+        if self.method == 'lte':
+            return model_from_config(dict(model='LTE', encoder=enc, hidden_dim=self.hidden_dim, hidden=list(self.hidden), out_dim=self.channels))
+        return model_from_config(dict(encoder=enc, hidden=list(self.hidden), local_ensemble=self.local_ensemble,
+                                      feat_unfold=self.feat_unfold, cell_decode=self.cell_decode, out_dim=self.channels))
 
     def to_json(self) -> str: return json.dumps(dataclasses.asdict(self), indent=1)
 
@@ -125,6 +129,10 @@ def check_config(cfg: TrainConfig):
     need(cfg.scale_min >= 1, f"scale_min={cfg.scale_min}: LIIF trains on upscaling, so scales start at 1")
     need(cfg.sample_q <= round(cfg.inp_size * cfg.scale_min) ** 2,
          f"sample_q={cfg.sample_q}: more than the {round(cfg.inp_size * cfg.scale_min) ** 2} pixels of the smallest HR crop")
+    need(cfg.method in ('liif', 'metasr', 'lte'), f"method={cfg.method!r}: use 'liif', 'metasr' or 'lte'")
+    need(cfg.method == 'liif' or (cfg.local_ensemble and cfg.feat_unfold and cfg.cell_decode),
+         f"local_ensemble, feat_unfold and cell_decode are LIIF's switches; method={cfg.method!r} has none")
+    need(isinstance(cfg.hidden_dim, int) and cfg.hidden_dim >= 2 and cfg.hidden_dim % 2 == 0, f"hidden_dim={cfg.hidden_dim!r}: an even whole number")
     need(cfg.encoder in ('EDSR', 'RDN'), f"encoder={cfg.encoder!r}: use 'EDSR' or 'RDN'")
     need(cfg.channels in (1, 3), f"channels={cfg.channels!r}: use 3 (RGB) or 1 (greyscale)")
     need(cfg.loss in LOSSES, f"loss={cfg.loss!r}: use 'l1' or 'l2'")
@@ -214,7 +222,7 @@ def train(cfg: TrainConfig,
     loader = DataLoader(data, cfg.batch_size // world, sampler=sampler, num_workers=cfg.num_workers,
                         drop_last=True, pin_memory=cuda)
     if len(loader) == 0: raise DataError(f"{len(data)} examples per epoch make no batch of {cfg.batch_size}; raise repeat or lower batch_size")
-    net = FactorisedTraining(model)                             # the factorised first layer: same numbers, faster (a5)
+    net = FactorisedTraining(model) if isinstance(model, LIIF) else model   # LIIF: the factorised first layer, same numbers, faster (a5)
     net = DistributedDataParallel(net) if world > 1 else net
     if cfg.compile: net = torch.compile(net)
     tb = _tensorboard(out) if rank == 0 else None

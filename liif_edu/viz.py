@@ -70,8 +70,8 @@ class FigureExplorer(widgets.VBox):
 def slider(description, value, lo, hi, step, **kw) -> widgets.FloatSlider:
     "A labelled float slider wide enough to read."
     return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                               continuous_update=True, style={'description_width': 'initial'},
-                               layout=widgets.Layout(width='320px'), **kw)
+                               style={'description_width': 'initial'}, layout=widgets.Layout(width='320px'),
+                               **{'continuous_update': True, **kw})
 
 # %% ../nbs/a2_widgets.ipynb #c59cb64e
 MEMBER_COLOURS = ('tab:blue', 'tab:orange', 'tab:green', 'tab:purple')   # members 0-3, in every figure
@@ -147,7 +147,7 @@ def pipeline_diagram(fig=None, fontsize=10) -> Figure:
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle='round,pad=0.05', fc=colour, ec='0.3'))
         ax.text(x + w / 2, y + h / 2, text, ha='center', va='center', fontsize=fontsize)
         if i: ax.add_patch(FancyArrowPatch((x - gap - 0.02, y + h / 2), (x + 0.02, y + h / 2), arrowstyle='-|>', mutation_scale=14, color='0.3'))
-    for i, text, ty in [(4, 'query x', 1.05), (5, 'cell (2/H_out, 2/W_out)', 0.35)]:  # the query picks the members; the cell goes to the MLP
+    for i, text, ty in [(4, 'query x', 1.05), (5, 'cell (2/H_out, 2/W_out) * (h, w)', 0.35)]:  # the query picks the members; the cell goes to the MLP
         xm = xs[i] + w / 2
         ax.text(xm, ty, text, ha='center', va='center', fontsize=fontsize, bbox=dict(boxstyle='round', fc='#fff5eb', ec='0.3'))
         ax.add_patch(FancyArrowPatch((xm, ty + 0.25), (xm, y - 0.07), arrowstyle='-|>', mutation_scale=14, color='0.3'))
