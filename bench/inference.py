@@ -1,4 +1,4 @@
-"""Inference benchmark: plain vs fast path, decoder efficiency, and peak memory of upscale.
+"""Inference benchmark: plain vs fast path, decoder efficiency, the self-ensemble's cost, and peak memory of upscale.
 
 Everything is measured in this one run, on the same (random) weights, and reported as
 ratios against a baseline measured alongside it, so the numbers mean the same on any machine:
@@ -65,6 +65,21 @@ def plain_vs_fast(model, n, scales):
     print()
 
 
+def self_ensemble_cost(model, n, s):
+    """upscale(self_ensemble=True) against the plain upscale: eight views should cost eight times one."""
+    img = torch.rand(3, n, n)
+    model.eval()
+    plain = lambda: upscale(model, img, scale=s)
+    both = lambda: upscale(model, img, scale=s, self_ensemble=True)
+    plain(); both()
+    t_plain, t_se = float('inf'), float('inf')
+    for _ in range(3):   # interleaved, so that whatever else the machine is doing slows both sides alike
+        t = time.perf_counter(); plain(); t_plain = min(t_plain, time.perf_counter() - t)
+        t = time.perf_counter(); both(); t_se = min(t_se, time.perf_counter() - t)
+    print(f'## self-ensemble: {n}x{n} input, x{s}\n')
+    print(f'plain {t_plain:.2f} s; self-ensemble {t_se:.2f} s; ratio {t_se / t_plain:.2f}x (eight views: 8x expected)\n')
+
+
 def decoder_efficiency(model, q, n_chunks):
     """The fast decoder's FLOP rate against bare fp32 matmuls of exactly its shapes."""
     model.eval()
@@ -127,9 +142,9 @@ CHILD = PEAK + SETUP + r'''
 import time
 from liif_edu.upscale import upscale
 t = time.perf_counter()
-out = upscale(model, img, scale=s, max_memory=int(sys.argv[3]))
+out = upscale(model, img, scale=s, max_memory=int(sys.argv[3]), self_ensemble=sys.argv[4] == 'se')
 dt = time.perf_counter() - t
-if len(sys.argv) > 4: torch.save(out[:, :256, :256].clone(), sys.argv[4])
+if len(sys.argv) > 5: torch.save(out[:, :256, :256].clone(), sys.argv[5])
 print(json.dumps(dict(seconds=dt, shape=list(out.shape), maxrss=peak_bytes())))
 '''
 
@@ -162,9 +177,10 @@ def memory(jobs, budget):
     print('|---|---|---|---|---|')
     with tempfile.TemporaryDirectory() as d:
         crop = os.path.join(d, 'crop.pt')
-        for n, s in jobs:
-            r = run_child(CHILD, n, s, budget, *([crop] if (n, s) == jobs[-1] else []))
-            print(f'| {n}x{n} x{s:g} | {r["shape"][1]}x{r["shape"][2]} | {r["seconds"]:.0f} | {r["maxrss"] / 2**30:.2f} GiB | {(r["maxrss"] - base) / 2**30:.2f} GiB |')
+        for (n, s), how in [(job, 'plain') for job in jobs] + [(jobs[0], 'se')]:   # the first job again, with the self-ensemble
+            r = run_child(CHILD, n, s, budget, how, *([crop] if (n, s) == jobs[-1] and how == 'plain' else []))
+            print(f'| {n}x{n} x{s:g}{", self-ensemble" if how == "se" else ""} | {r["shape"][1]}x{r["shape"][2]} | {r["seconds"]:.0f} | '
+                  f'{r["maxrss"] / 2**30:.2f} GiB | {(r["maxrss"] - base) / 2**30:.2f} GiB |')
         print()
         n, s = jobs[-1]
         r = run_child(CROP_CHECK, n, s, crop)
@@ -179,13 +195,14 @@ def main():
     size = p.add_mutually_exclusive_group()
     size.add_argument('--quick', action='store_true', help='smaller sizes: for a first look, not for the record')
     size.add_argument('--smoke', action='store_true', help='the smallest sizes: checks that every section runs; its numbers mean nothing')
-    p.add_argument('--only', choices=['speed', 'decoder', 'memory'], help='run one part only')
+    p.add_argument('--only', choices=['speed', 'ensemble', 'decoder', 'memory'], help='run one part only')
     args = p.parse_args()
     z = SIZES['smoke' if args.smoke else 'quick' if args.quick else 'full']
     torch.manual_seed(0)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads\n')
     model = LIIF()
     if args.only in (None, 'speed'): plain_vs_fast(model, z['n'], z['scales'])
+    if args.only in (None, 'ensemble'): self_ensemble_cost(model, z['n'], z['scales'][-1])
     if args.only in (None, 'decoder'): decoder_efficiency(model, z['q'], z['n_chunks'])
     if args.only in (None, 'memory'): memory(z['jobs'], z['budget'])
 

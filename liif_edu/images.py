@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'SHARED_DATA', 'GREY_MODES', 'ALPHA_FORMATS', 'DEEP_FORMATS', 'ImageError', 'sample_path', 'to_tensor',
-           'to_uint8', 'to_pil', 'Photo', 'read_photo', 'load_image', 'output_format', 'write_photo']
+           'to_uint8', 'to_pil', 'Photo', 'read_photo', 'load_image', 'output_format', 'save_atomically', 'write_photo']
 
 # %% ../nbs/a1_photos.ipynb #ace44732
 from pathlib import Path
@@ -109,6 +109,19 @@ def output_format(path) -> str:
     if not path.parent.is_dir(): raise ImageError(f"{path}: the folder {path.parent} does not exist; create it first")
     return fmt
 
+def save_atomically(im: Image.Image, path, **save) -> Path:
+    "`im.save(path, **save)` through a hidden temporary file, moved into place only when complete: never half a file."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        im.save(tmp, **save)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ImageError(f"{path}: cannot write it ({e.strerror or e}); choose a folder you can write to") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
 def write_photo(photo: Photo, path) -> Path:
     "Write `photo` to `path` in the format its extension names, atomically; returns the path."
     path, fmt = Path(path), output_format(path)
@@ -121,12 +134,4 @@ def write_photo(photo: Photo, path) -> Path:
     if photo.alpha is not None and fmt in ALPHA_FORMATS:
         im = im.convert('LA' if photo.grey else 'RGB') if im.mode not in ('L', 'RGB') else im
         im.putalpha(Image.fromarray(to_uint8(photo.alpha[0]), 'L'))
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        im.save(tmp, format=fmt)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise ImageError(f"{path}: cannot write it ({e.strerror or e}); choose a folder you can write to") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return save_atomically(im, path, format=fmt)

@@ -164,6 +164,8 @@ def decode_tiles(model,
                  tile=None,          # latent tile side; default from `max_memory`
                  progress=None,      # called with the number of output pixels after each tile
                  cell=None,          # the query pixel size (ch, cw) the decoder is told; default the output pixel (2/H, 2/W)
+                 rows=None,          # (H,) increasing query coordinates of the output rows; default the pixel centres of `size`
+                 cols=None,          # (W,) the same for the columns: with `rows`, any axis-aligned window of the image
                 ) -> torch.Tensor:
     "Decode `img` at `size` with the fast path, tile by tile: (C, H, W) float32 on the CPU, unclamped."
     device = next(model.parameters()).device
@@ -171,8 +173,10 @@ def decode_tiles(model,
     H, W = size
     margin = receptive_radius(model.encoder) + 2
     if tile is None: tile = max(h, w) if h * w * bytes_per_latent(model) <= max_memory else tile_side(model, max_memory)
-    th, tw = max(1, tile * H // h), max(1, tile * W // w)
-    rows, cols = make_coord((H,)).squeeze(-1), make_coord((W,)).squeeze(-1)
+    rows = make_coord((H,)).squeeze(-1) if rows is None else rows.float().cpu()
+    cols = make_coord((W,)).squeeze(-1) if cols is None else cols.float().cpu()
+    span = lambda q, n: max(1., (q[-1] - q[0]).item() * n / 2 + 1)   # latents the queries cover along one axis (about n for a whole output)
+    th, tw = max(1, int(tile * H / span(rows, h))), max(1, int(tile * W / span(cols, w)))
     cell = torch.tensor([cell if cell is not None else (2 / H, 2 / W)], device=device, dtype=torch.float32)
     out = torch.empty(model.decoder.layers[-1].out_features, H, W)
     for r0 in range(0, H, th):

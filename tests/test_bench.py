@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SECTIONS = {
     'inference': ['## plain vs fast path', '| scale | output | plain px/s | fast px/s | speed-up | max abs diff |', '| x2 |',
-                  '## decoder efficiency', 'fast decoder:', 'fraction:',
+                  '## self-ensemble', '(eight views: 8x expected)', '## decoder efficiency', 'fast decoder:', 'fraction:',
                   '## peak memory of upscale', 'baseline: importing torch and liif_edu', '| job | output | seconds | peak RSS |',
-                  '| 16x16 x2 | 32x32 |', 'upscale vs the plain path on the whole image', 'max abs diff'],
+                  '| 16x16 x2 | 32x32 |', '| 16x16 x2, self-ensemble | 32x32 |', 'upscale vs the plain path on the whole image', 'max abs diff'],
     'training': ['## one training step', '| preset | parameters | plain s/step | factorised s/step | speed-up |',
                  '| cpu-small |', '| bundled |'],
 }

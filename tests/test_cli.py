@@ -4,8 +4,11 @@ Bad input must give exit status != 0, exactly one line on standard error, no tra
 and no output file (not even a partial or temporary one).
 """
 import json
+import math
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +18,8 @@ from PIL import Image
 from liif_edu.checkpoint import official_checkpoint, save_model
 from liif_edu.encoders import EDSR
 from liif_edu.model import LIIF
+
+DATA = Path(__file__).resolve().parent.parent / 'data'
 
 
 def liif_edu(*args):
@@ -43,9 +48,31 @@ def assert_clean_failure(result, out_dir, expect):
 
 
 def test_help():
-    for args in (['--help'], ['upscale', '--help']):
+    for args in (['--help'], ['upscale', '--help'], ['zoom', '--help']):
         r = liif_edu(*args)
         assert r.returncode == 0 and 'usage: liif-edu' in r.stdout
+
+
+def test_lean_start():
+    """The command's modules import nothing of the notebooks' tool kit, and --help does not even import torch."""
+    code = ('import json, sys, liif_edu.cli; a = sorted(sys.modules); import liif_edu.upscale; '
+            'print(json.dumps([sorted({m.split(".")[0] for m in mods}) for mods in (a, sys.modules)]))')
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    cli_mods, upscale_mods = json.loads(r.stdout)
+    assert 'torch' not in cli_mods and 'PIL' not in cli_mods, cli_mods
+    for heavy in ('matplotlib', 'ipywidgets', 'IPython'):
+        assert heavy not in upscale_mods, heavy
+
+
+def test_self_ensemble_help_states_the_measured_gain():
+    from liif_edu.cli import SELF_ENSEMBLE_GAIN
+    res = json.loads((DATA / 'self_ensemble.json').read_text())['psnr']
+    gains = [res[f'{name} x4']['self_ensemble'] - res[f'{name} x4']['plain'] for name in ('Set5', 'Set14')]
+    assert SELF_ENSEMBLE_GAIN == f'+{sum(gains) / 2:.2f} dB', (SELF_ENSEMBLE_GAIN, gains)
+    r = liif_edu('upscale', '--help')
+    assert SELF_ENSEMBLE_GAIN in ' '.join(r.stdout.split()) and '8x the time' in ' '.join(r.stdout.split())
+    readme = ' '.join((DATA.parent / 'README.md').read_text().split())
+    assert '--self-ensemble' in readme and f'{SELF_ENSEMBLE_GAIN} at x4 on Set5 and Set14' in readme and '8x the time' in readme
 
 
 @pytest.mark.parametrize('mode', ['1', 'L', 'LA', 'RGB', 'RGBA', 'P', 'I;16', 'CMYK'])
@@ -99,7 +126,7 @@ def bad_inputs(work, d):
     out = d / 'out.png'
     return {
         'missing input': (['upscale', d / 'nope.png', '-o', out, '--scale', '2', *model], 'no such file'),
-        'directory': (['upscale', d, '-o', out, '--scale', '2', *model], 'is a directory'),
+        'directory into one file': (['upscale', d, '-o', out, '--scale', '2', *model], 'names an output folder'),
         'non-image': (['upscale', d / 'notes.png', '-o', out, '--scale', '2', *model], 'not an image'),
         'zero-byte file': (['upscale', d / 'empty.png', '-o', out, '--scale', '2', *model], 'empty'),
         'truncated png': (['upscale', d / 'cut.png', '-o', out, '--scale', '2', *model], 'truncated'),
@@ -137,7 +164,7 @@ def test_bad_inputs(work, tmp_path):
 
 
 def test_every_subcommand_has_help():
-    for cmd in ('upscale', 'demo', 'train', 'evaluate'):
+    for cmd in ('upscale', 'zoom', 'demo', 'train', 'evaluate', 'fetch'):
         r = liif_edu(cmd, '--help')
         assert r.returncode == 0 and f'usage: liif-edu {cmd}' in r.stdout, r.stderr
 
@@ -192,9 +219,116 @@ def test_bad_demo_and_evaluate_inputs(work, tmp_path):
         'evaluate not a model': (['evaluate', '--data', data, '--model', data / 'HR' / '0.png'], 'not a safetensors model'),
     }
     (tmp_path / 'empty').mkdir()
+    (tmp_path / 'notes.txt').write_text('not an image')
     failures = []
     for name, (args, expect) in cases.items():
         r = liif_edu(*args)
         try: assert_clean_failure(r, tmp_path, expect)
         except AssertionError as e: failures.append(f'{name}: {e}')
     assert failures == []
+
+
+def photos(d, names=('a.png', 'b.jpg', 'c.png')):
+    rng = np.random.default_rng(2)
+    d.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(names):
+        Image.fromarray(rng.integers(0, 256, (9 + i, 11, 3), dtype=np.uint8)).save(d / name)
+    return d
+
+
+def test_batch(work, tmp_path):
+    """Files, a folder and a glob into one output folder; names and formats kept; a bad file reported, the rest done."""
+    src = photos(tmp_path / 'in')
+    (src / 'zz-broken.png').write_bytes((src / 'a.png').read_bytes()[:60])
+    extra = photos(tmp_path / 'more', ('d.png',))
+    model = ['--model', work / 'tiny.safetensors']
+    r = liif_edu('upscale', src, str(extra / '*.png'), '-o', tmp_path / 'out', '--scale', '2', *model)
+    assert r.returncode == 1, r.stderr
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and 'zz-broken.png' in err[0] and 'truncated' in err[0] and 'Traceback' not in r.stderr, r.stderr
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['a.png', 'b.jpg', 'c.png', 'd.png']
+    assert Image.open(tmp_path / 'out' / 'c.png').size == (22, 22) and Image.open(tmp_path / 'out' / 'b.jpg').format == 'JPEG'
+    assert '4 upscaled, 0 skipped (already there), 1 failed' in r.stdout, r.stdout
+    assert 'device: cpu' in r.stdout, r.stdout                                 # --device auto says what it picked
+    before = (tmp_path / 'out' / 'a.png').stat().st_mtime_ns
+    r = liif_edu('upscale', src / 'a.png', src / 'b.jpg', '-o', tmp_path / 'out', '--scale', '2', '--skip-existing', '--format', 'webp', *model)
+    assert r.returncode == 0 and '2 upscaled, 0 skipped' in r.stdout, r.stdout + r.stderr
+    r = liif_edu('upscale', src / 'a.png', src / 'b.jpg', '-o', tmp_path / 'out', '--scale', '2', '--skip-existing', *model)
+    assert r.returncode == 0 and '0 upscaled, 2 skipped' in r.stdout, r.stdout + r.stderr
+    assert (tmp_path / 'out' / 'a.png').stat().st_mtime_ns == before
+    assert Image.open(tmp_path / 'out' / 'b.webp').format == 'WEBP'
+    r = liif_edu('upscale', src / 'c.png', '-o', tmp_path / 'out', '--scale', '3', '-q', *model)   # one file into an existing folder
+    assert r.returncode == 0 and r.stdout == '' and Image.open(tmp_path / 'out' / 'c.png').size == (33, 33)
+
+
+def test_batch_self_ensemble(work, tmp_path):
+    src = photos(tmp_path / 'in', ('a.png',))
+    for flag in ([], ['--self-ensemble']):
+        r = liif_edu('upscale', src, '-o', tmp_path / ('se' if flag else 'plain'), '--scale', '2', '-q', *flag, '--model', work / 'tiny.safetensors')
+        assert r.returncode == 0, r.stderr
+    plain, se = (np.asarray(Image.open(tmp_path / k / 'a.png'), dtype=float) for k in ('plain', 'se'))
+    assert plain.shape == se.shape and 0 < np.abs(plain - se).max()
+
+
+def test_zoom(work, tmp_path):
+    src = photos(tmp_path, ('p.png',))
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (20, 30, 3), dtype=np.uint8)).save(src / 'p.png')
+    model = ['--model', work / 'tiny.safetensors']
+    for ext, fmt in [('gif', 'GIF'), ('webp', 'WEBP'), ('png', 'PNG')]:
+        r = liif_edu('zoom', src / 'p.png', '-o', tmp_path / f'z.{ext}', '--frames', '6', '--to', '5', '--size', '16x12', '--at', '20,8', *model)
+        assert r.returncode == 0, r.stderr
+        im = Image.open(tmp_path / f'z.{ext}')
+        assert (im.format, im.size, im.n_frames) == (fmt, (16, 12), 6), (im.format, im.size, im.n_frames)
+    r = liif_edu('zoom', src / 'p.png', '-o', tmp_path / 'c.webp', '--frames', '3', '--compare', 'bicubic', '-q', *model)
+    assert r.returncode == 0 and r.stdout == '', r.stderr
+    im = Image.open(tmp_path / 'c.webp')
+    assert (im.size, im.n_frames) == ((30 * 2 + 4, 20), 3)
+    frames = []
+    for k in range(3):
+        im.seek(k); frames.append(np.asarray(im.convert('RGB'), dtype=float))
+    assert all(np.abs(a - b).mean() > 1 for a, b in zip(frames, frames[1:]))   # every frame a new view
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('.')) == []
+
+
+def test_bad_batch_and_zoom_inputs(work, tmp_path):
+    src = photos(tmp_path / 'in')
+    (tmp_path / 'empty').mkdir()
+    (tmp_path / 'notes.txt').write_text('not an image')
+    (tmp_path / 'afile.png').write_bytes((src / 'a.png').read_bytes())
+    (tmp_path / 'other').mkdir(); (tmp_path / 'other' / 'a.png').write_bytes((src / 'a.png').read_bytes())
+    model = ['--model', work / 'tiny.safetensors']
+    ok = src / 'a.png'
+    out = tmp_path / 'out'
+    cases = {
+        'output folder is a file': (['upscale', src, '-o', tmp_path / 'afile.png', '--scale', '2', *model], 'is a file, not a folder'),
+        'glob matches nothing': (['upscale', str(src / '*.tiff'), '-o', out, '--scale', '2', *model], 'no image files match'),
+        'glob matches no image': (['upscale', str(tmp_path / 'notes*'), '-o', out, '--scale', '2', *model], 'no image files match'),
+        'a missing file among others': (['upscale', ok, tmp_path / 'nope.png', '-o', out, '--scale', '2', *model], 'no such file'),
+        'folder without images': (['upscale', tmp_path / 'empty', ok, '-o', out, '--scale', '2', *model], 'has no images'),
+        'unknown format': (['upscale', src, '-o', out, '--scale', '2', '--format', 'xyz', *model], 'not a format'),
+        'output over its input': (['upscale', src, '-o', src, '--scale', '2', *model], 'overwrite'),
+        'two inputs, one output': (['upscale', ok, tmp_path / 'other' / 'a.png', '-o', out, '--scale', '2', *model], 'both be written'),
+        'zoom frames 0': (['zoom', ok, '-o', out / 'z.gif', '--frames', '0', *model], 'not a number of frames'),
+        'zoom frames negative': (['zoom', ok, '-o', tmp_path / 'z.gif', '--frames=-4', *model], 'not a number of frames'),
+        'zoom frames nan': (['zoom', ok, '-o', tmp_path / 'z.gif', '--frames', 'nan', *model], 'not a number of frames'),
+        'zoom 0': (['zoom', ok, '-o', tmp_path / 'z.gif', '--to', '0', *model], 'not a zoom'),
+        'zoom negative': (['zoom', ok, '-o', tmp_path / 'z.gif', '--to=-3', *model], 'not a zoom'),
+        'zoom nan': (['zoom', ok, '-o', tmp_path / 'z.gif', '--to', 'nan', *model], 'not a zoom'),
+        'zoom point outside': (['zoom', ok, '-o', tmp_path / 'z.gif', '--at', '50,3', *model], 'outside'),
+        'zoom point negative': (['zoom', ok, '-o', tmp_path / 'z.gif', '--at', '-5,3', *model], 'outside'),
+        'zoom point malformed': (['zoom', ok, '-o', tmp_path / 'z.gif', '--at', 'middle', *model], 'not a point'),
+        'zoom frames larger than the photo': (['zoom', ok, '-o', tmp_path / 'z.gif', '--size', '40x40', *model], 'larger than'),
+        'zoom unknown format': (['zoom', ok, '-o', tmp_path / 'z.mp4', *model], 'unknown animation extension'),
+        'zoom missing input': (['zoom', tmp_path / 'nope.png', '-o', tmp_path / 'z.gif', *model], 'no such file'),
+        'zoom fps 0': (['zoom', ok, '-o', tmp_path / 'z.gif', '--fps', '0', *model], 'not a frame rate'),
+    }
+    failures = []
+    for name, (args, expect) in cases.items():
+        r = liif_edu(*args)
+        try:
+            assert_clean_failure(r, tmp_path, expect)
+            assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(('z.', '.z'))]
+        except AssertionError as e:
+            failures.append(f'{name}: {e}')
+    assert failures == []
+    assert sorted(p.name for p in src.iterdir()) == ['a.png', 'b.jpg', 'c.png']   # nothing lost

@@ -60,6 +60,8 @@ def render(out: Path = ROOT / '_site', saved=False, notebooks=None) -> Path:
     "Convert every notebook (executed afresh unless `saved`) into `out`; returns the index page."
     out.mkdir(exist_ok=True)
     shutil.copytree(mathjax_files(), out / 'mathjax', dirs_exist_ok=True)
+    if (ROOT / 'nbs' / 'images').is_dir():                          # pictures the notebooks' text shows (images/...)
+        shutil.copytree(ROOT / 'nbs' / 'images', out / 'images', dirs_exist_ok=True)
     config = Config()
     config.NbConvertBase.display_data_priority = PRIORITY
     config.HTMLExporter.mathjax_url = MATHJAX
