@@ -6,8 +6,10 @@ random token) over a temporary copy of nbs/, runs every notebook top to bottom, 
 slider (by keyboard), ticks every checkbox and picks every dropdown, checking that the picture each
 control drives changes and that nothing raises. The method notebooks run whole, as JupyterLab's Run All runs
 them (it ignores nbdev's flags), cells flagged `#| slow` or `#| gpu` included, with every network address made
-unreachable, so that a cell that would download or train for long without being asked to is caught; appendix
-notebooks drop their flagged cells, as `nbdev_test` does. Screenshots go to tests/_screenshots/ (git-ignored).
+unreachable, so that a cell that would download or train for long without being asked to is caught. Of the
+appendix notebooks, those that show a widget run here, without their flagged cells, as `nbdev_test` runs them;
+the others have nothing a browser adds to what `nbdev_test` already runs, so they are left to it (`test_appendix_flags`
+checks that what it runs is all of Run All). Screenshots go to tests/_screenshots/ (git-ignored).
 
 Needs Debian's Chromium: `apt-get install -y chromium`. Without it the test skips, except on CI,
 where it fails.
@@ -17,6 +19,7 @@ import json
 import os
 import runpy
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,6 +36,14 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
 SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
 METHOD = [n for n in NOTEBOOKS if n[:2].isdigit()]          # 00_... to 08_...: run as Run All runs them
+
+
+def _shows_widgets(name):
+    nb = json.loads((ROOT / 'nbs' / name).read_text())
+    return any('application/vnd.jupyter.widget-view+json' in o.get('data', {}) for c in nb['cells'] for o in c.get('outputs', []))
+
+
+IN_BROWSER = [n for n in NOTEBOOKS if n in METHOD or _shows_widgets(n)]
 OFFLINE = {'http_proxy': 'http://127.0.0.1:9', 'https_proxy': 'http://127.0.0.1:9', 'HTTP_PROXY': 'http://127.0.0.1:9',
            'HTTPS_PROXY': 'http://127.0.0.1:9', 'no_proxy': '127.0.0.1,localhost', 'NO_PROXY': '127.0.0.1,localhost',
            'PIP_CONFIG_FILE': os.devnull, 'PIP_INDEX_URL': 'http://127.0.0.1:9/simple', 'PIP_RETRIES': '0'}
@@ -73,6 +84,8 @@ def lab(tmp_path_factory):
     root.mkdir()
     for name in NOTEBOOKS:
         _copy_notebook(ROOT / 'nbs' / name, root / name)
+    if (ROOT / 'nbs' / 'images').is_dir():            # the pictures the notebooks' text shows
+        shutil.copytree(ROOT / 'nbs' / 'images', root / 'images')
     news = settings / '@jupyterlab' / 'apputils-extension'
     news.mkdir(parents=True)
     (news / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -246,7 +259,19 @@ def run_notebook(context, lab, name, shot=None):
         page.close()
 
 
-@pytest.mark.parametrize('name', NOTEBOOKS)
+def test_every_widget_notebook_runs_in_the_browser():
+    assert set(METHOD) <= set(IN_BROWSER) and 'a2_widgets.ipynb' in IN_BROWSER, IN_BROWSER
+
+
+@pytest.mark.parametrize('name', sorted(set(NOTEBOOKS) - set(IN_BROWSER)))
+def test_appendix_flags(name):
+    """A notebook left to nbdev_test has no flagged cell, so Run All in JupyterLab runs exactly what nbdev_test runs."""
+    cells = json.loads((ROOT / 'nbs' / name).read_text())['cells']
+    flagged = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith(SKIP_FLAGS)]
+    assert flagged == [], f'{name}: cells {flagged} are flagged; run the notebook in the browser test, or drop the flags'
+
+
+@pytest.mark.parametrize('name', IN_BROWSER)
 def test_notebook_in_browser(lab, browser, name):
     SHOTS.mkdir(exist_ok=True)
     problems, n_controls = run_notebook(browser, lab, name, SHOTS / name.replace('.ipynb', '.png'))
