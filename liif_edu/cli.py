@@ -193,7 +193,7 @@ def _header_size(path: Path):
 def upscale_batch(plan, scale=None, size=None, width=None, height=None, model=None, device='auto', max_memory=DEFAULT_MAX_MEMORY,
                   bf16=False, self_ensemble=False, skip_existing=False, quiet=False) -> int:
     "Upscale each (input, output) pair of `plan` under one progress bar; a failure is reported and the batch goes on. Returns the failures."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm                                  # a terminal's bar; none where stderr is not a terminal
     todo = [(s, d) for s, d in plan if not (skip_existing and d.exists())]
     skipped, failed, done = len(plan) - len(todo), 0, 0
     net = None

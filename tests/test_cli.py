@@ -26,6 +26,31 @@ def liif_edu(*args):
     return subprocess.run(['liif-edu', *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
 
 
+RUN_MANY = r'''
+import contextlib, io, json, sys, traceback
+from liif_edu.cli import main
+results = {}
+for name, args in json.loads(open(sys.argv[1]).read()).items():
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: rc = main(args)
+        except SystemExit as e: rc = e.code if isinstance(e.code, int) else 1     # argparse's exit status 2
+        except BaseException: traceback.print_exc(); rc = 1                         # the traceback the checks look for
+    results[name] = [rc, out.getvalue(), err.getvalue()]
+print(json.dumps(results))
+'''
+
+
+def liif_edu_many(cases, tmp_path):
+    """{name: result} of `liif-edu ARGS` for each {name: ARGS}, all in one Python process: what `liif-edu` does is
+    `sys.exit(main())`, and one start instead of one per case saves the ~2 s that importing torch costs each time."""
+    spec = tmp_path.parent / f'{tmp_path.name}-cases.json'      # outside tmp_path, whose files the checks count
+    spec.write_text(json.dumps({name: list(map(str, args)) for name, args in cases.items()}))
+    r = subprocess.run([sys.executable, '-c', RUN_MANY, str(spec)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    return {name: subprocess.CompletedProcess(cases[name], rc, out, err) for name, (rc, out, err) in json.loads(r.stdout.splitlines()[-1]).items()}
+
+
 @pytest.fixture(scope='module')
 def work(tmp_path_factory):
     d = tmp_path_factory.mktemp('cli')
@@ -151,10 +176,10 @@ def bad_inputs(work, d):
 
 def test_bad_inputs(work, tmp_path):
     failures = []
-    for name, (args, expect) in bad_inputs(work, tmp_path).items():
-        if name == 'no cuda' and torch.cuda.device_count() > 7:
-            continue
-        r = liif_edu(*args)
+    cases = {name: case for name, case in bad_inputs(work, tmp_path).items() if not (name == 'no cuda' and torch.cuda.device_count() > 7)}
+    results = liif_edu_many({name: args for name, (args, _) in cases.items()}, tmp_path)
+    for name, (args, expect) in cases.items():
+        r = results[name]
         try:
             assert_clean_failure(r, tmp_path, expect)
         except AssertionError as e:
@@ -221,8 +246,9 @@ def test_bad_demo_and_evaluate_inputs(work, tmp_path):
     (tmp_path / 'empty').mkdir()
     (tmp_path / 'notes.txt').write_text('not an image')
     failures = []
+    results = liif_edu_many({name: args for name, (args, _) in cases.items()}, tmp_path)
     for name, (args, expect) in cases.items():
-        r = liif_edu(*args)
+        r = results[name]
         try: assert_clean_failure(r, tmp_path, expect)
         except AssertionError as e: failures.append(f'{name}: {e}')
     assert failures == []
@@ -323,8 +349,9 @@ def test_bad_batch_and_zoom_inputs(work, tmp_path):
         'zoom fps 0': (['zoom', ok, '-o', tmp_path / 'z.gif', '--fps', '0', *model], 'not a frame rate'),
     }
     failures = []
+    results = liif_edu_many({name: args for name, (args, _) in cases.items()}, tmp_path)
     for name, (args, expect) in cases.items():
-        r = liif_edu(*args)
+        r = results[name]
         try:
             assert_clean_failure(r, tmp_path, expect)
             assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(('z.', '.z'))]
