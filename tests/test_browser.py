@@ -6,13 +6,15 @@ random token) over a temporary copy of nbs/, runs each notebook top to bottom, a
 slider to both ends (by keyboard), ticks every checkbox on and off, and picks two other options of every
 dropdown and then its own again, checking that the picture each control drives changes and that nothing raises. The method notebooks run whole, as JupyterLab's Run All runs
 them (it ignores nbdev's flags), cells flagged `#| slow` or `#| gpu` included, with every network address made
-unreachable, so that a cell that would download or train for long without being asked to is caught. Of the
-appendix notebooks, those that show a widget run here, without their flagged cells, as `nbdev_test` runs them;
-the others have nothing a browser adds to what `nbdev_test` already runs, so they are left to it (`test_appendix_flags`
-checks that what it runs is all of Run All). Screenshots go to tests/_screenshots/ (git-ignored).
+unreachable, so that a cell that would download or train for long without being asked to is caught. This is
+where the method notebooks are tested: README's `nbdev_test` skips them, since a Run All here runs every cell it
+would. Of the appendix notebooks, those that show a widget run here too, without their flagged cells, as
+`nbdev_test` runs them; the others have nothing a browser adds to what `nbdev_test` already runs, so they are left
+to it (`test_appendix_flags` checks that what it runs is all of Run All). Screenshots go to tests/_screenshots/
+(git-ignored).
 
-Needs Debian's Chromium: `apt-get install -y chromium`. Without it the test skips, except on CI,
-where it fails.
+Needs Debian's Chromium: `apt-get install -y chromium`. Without it each notebook still runs as Run All does, in a
+plain kernel, and then the test skips, saying that the widgets went unoperated; on CI it fails instead.
 """
 import hashlib
 import json
@@ -272,11 +274,53 @@ def test_appendix_flags(name):
     assert flagged == [], f'{name}: cells {flagged} are flagged; run the notebook in the browser test, or drop the flags'
 
 
+def _browser_missing() -> str:
+    "What the browser test lacks here, or ''."
+    missing = [] if Path(CHROMIUM).exists() else ['Chromium (apt-get update && apt-get install -y chromium)']
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append('playwright (pip install -e ".[dev]")')
+    return ' and '.join(missing)
+
+
+def _run_all_in_python(name, tmp_path, monkeypatch):
+    """Without a browser: the notebook still runs as Run All runs it (flagged cells included for a method notebook),
+    offline, in a kernel of its own; only the widgets go unoperated."""
+    from nbclient import NotebookClient
+    import nbformat
+    for k, v in OFFLINE.items(): monkeypatch.setenv(k, v)
+    _copy_notebook(ROOT / 'nbs' / name, tmp_path / name)
+    nb = nbformat.read(tmp_path / name, as_version=4)
+    NotebookClient(nb, timeout=240, kernel_name='python3', resources={'metadata': {'path': str(ROOT / 'nbs')}}).execute()
+    errors = [o for c in nb.cells for o in c.get('outputs', []) if o.get('output_type') == 'error']
+    assert errors == [], errors
+
+
 @pytest.mark.parametrize('name', IN_BROWSER)
-def test_notebook_in_browser(lab, browser, name):
+def test_notebook_in_browser(request, name, tmp_path, monkeypatch):
+    """nbdev_test leaves the method notebooks to this test (README's command skips them), so it must run them everywhere:
+    in JupyterLab and Chromium where they are, and otherwise (not on CI, where the browser is required) as a plain Run All."""
+    missing = _browser_missing()
+    if missing and not os.environ.get('CI'):
+        _run_all_in_python(name, tmp_path, monkeypatch)
+        pytest.skip(f'{name} ran without error, but its widgets were not operated: the browser test needs {missing}')
+    lab, browser = request.getfixturevalue('lab'), request.getfixturevalue('browser')
     SHOTS.mkdir(exist_ok=True)
     problems, n_controls = run_notebook(browser, lab, name, SHOTS / name.replace('.ipynb', '.png'))
     assert problems == [], problems
+
+
+def test_nbdev_test_skips_exactly_the_method_notebooks():
+    """The test command's nbdev_test skips the method notebooks, which this file runs: no notebook is run twice, none missed."""
+    import re
+    import shlex
+    commands = [line for line in (ROOT / 'README.md').read_text().splitlines() if 'nbdev_test' in line and line.startswith('pip install')]
+    assert len(commands) == 1 and commands[0] in (ROOT / '.ci' / 'run').read_text(), 'README and .ci/run must run the same command'
+    words = shlex.split(commands[0])
+    skip = re.compile(words[words.index('--skip_file_re') + 1])
+    assert [n for n in NOTEBOOKS if skip.search(n)] == METHOD
+    assert skip.search('_private.ipynb') and skip.search('.hidden.ipynb')   # nbdev's own default skips, kept
 
 
 BAD_CELL = ['raise ValueError("a cell that raises")']
