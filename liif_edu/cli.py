@@ -412,7 +412,10 @@ def _run_train(args):
     from liif_edu.train import get_config, train
     cfg = get_config(args.preset, args.config, **dict(args.set), data=args.data, device=args.device)
     out = args.out or str(Path('runs') / (args.preset or Path(args.config).stem))
-    train(cfg, out, resume=args.resume, progress=not args.quiet, epochs=args.epochs)
+    import torch.distributed as dist
+    try: train(cfg, out, resume=args.resume, progress=not args.quiet, epochs=args.epochs)
+    finally:                                     # under torchrun: close the process group, or gloo's threads may abort the exit
+        if dist.is_initialized(): dist.destroy_process_group()
 
 def _run_evaluate(args):
     from liif_edu.data import bicubic, check_pairs
