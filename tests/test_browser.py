@@ -178,9 +178,11 @@ def _src(img):
 
 
 def _changed(page, img, before, timeout=20_000):
-    deadline = time.time() + timeout / 1000
+    "Whether the picture changes from `before` = (src, shown errors) within `timeout` ms; a new callback error ends the wait."
+    deadline, (src, failed) = time.time() + timeout / 1000, before
     while time.time() < deadline:
-        if _src(img) != before: return True
+        if _src(img) != src: return True
+        if (errors := _callback_errors(page)) and errors != failed: return False
         page.wait_for_timeout(100)
     return False
 
@@ -198,7 +200,7 @@ def _operate(page, control):
         handle = control.locator('.noUi-handle').first
         readout = control.locator('.widget-readout').first
         for keys in (['End'], ['Home']):                  # both extremes: every slider's whole range, in two redraws
-            before, value = _src(img), readout.inner_text()
+            before, value = (_src(img), _callback_errors(page)), readout.inner_text()
             handle.focus()
             for k in keys: page.keyboard.press(k)
             page.wait_for_timeout(200)
@@ -209,7 +211,7 @@ def _operate(page, control):
         if not results: results.append(('slider keys', False, []))  # the slider never moved
     elif 'widget-checkbox' in cls:
         for _ in range(2):
-            before = _src(img)
+            before = _src(img), _callback_errors(page)
             control.locator('input[type=checkbox]').click()
             changed = _changed(page, img, before); _wait_idle(page)
             results.append(('checkbox click', changed, _callback_errors(page)))
@@ -219,7 +221,7 @@ def _operate(page, control):
         current = select.evaluate('s => s.selectedIndex')
         others = [i for i in range(len(options)) if i != current]
         for i in others[:1] + others[-1:] * (len(others) > 1) + [current]:   # the first and last other option, and back; by index
-            before = _src(img)
+            before = _src(img), _callback_errors(page)
             select.select_option(index=i)
             changed = _changed(page, img, before); _wait_idle(page)
             results.append((f'dropdown {options[i]}', changed, _callback_errors(page)))
