@@ -410,7 +410,12 @@ def _run_demo(args):
 
 def _run_train(args):
     from liif_edu.train import get_config, train
-    cfg = get_config(args.preset, args.config, **dict(args.set), data=args.data, device=args.device)
+    settings = dict(args.set)
+    for key in ('data', 'device'):                  # the two settings with an option of their own
+        if getattr(args, key) is not None and key in settings:
+            raise ValueError(f"--{key} and --set {key}=... are both given; give the {key} once")
+        if getattr(args, key) is not None: settings[key] = getattr(args, key)
+    cfg = get_config(args.preset, args.config, **settings)
     out = args.out or str(Path('runs') / (args.preset or Path(args.config).stem))
     import torch.distributed as dist
     try: train(cfg, out, resume=args.resume, progress=not args.quiet, epochs=args.epochs)

@@ -109,6 +109,8 @@ BAD_CONFIGURATIONS = [
     (['--config', '{tmp}/broken.json'], 'not a JSON config'),
     (['--config', '{tmp}/nope.json'], 'no such config file'),
     (['--preset', 'cpu-small', '--config', '{tmp}/batch0.json'], 'not allowed with'),
+    (['--preset', 'cpu-small', '--data', '{tmp}/empty', '--set', 'data={tmp}/empty'], 'give the data once'),
+    (['--config', '{tmp}/reversed.json', '--set', 'scale_min=1', '--set', 'batch_size=0'], 'batch_size=0'),
 ]
 
 
