@@ -37,7 +37,7 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
          '--disable-component-update', '--disable-sync']
 SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
-METHOD = [n for n in NOTEBOOKS if n[:2].isdigit()]          # 00_... to 08_...: run as Run All runs them
+METHOD = [n for n in NOTEBOOKS if n[:2].isdigit()]          # 00_... to 09_...: run as Run All runs them
 
 
 def _shows_widgets(name):
@@ -159,8 +159,9 @@ ERRORS = """() => {
     return errors; }"""
 
 
-def _wait_idle(page, timeout=180_000):
-    page.wait_for_timeout(300)
+def _wait_idle(page, timeout=180_000, settle=300):
+    "Wait `settle` ms for the kernel to take up what was sent, then until it is idle with no cell pending."
+    page.wait_for_timeout(settle)
     page.wait_for_function(DONE, timeout=timeout)
 
 
@@ -203,17 +204,17 @@ def _operate(page, control):
             before, value = (_src(img), _callback_errors(page)), readout.inner_text()
             handle.focus()
             for k in keys: page.keyboard.press(k)
-            page.wait_for_timeout(200)
+            page.wait_for_timeout(100)                    # the readout follows the key in the page itself
             if readout.inner_text() == value:  # already at that end: nothing to redraw
                 continue
-            changed = _changed(page, img, before); _wait_idle(page)
+            changed = _changed(page, img, before); _wait_idle(page, settle=100)   # the picture came: the kernel has it
             results.append((f'slider {"+".join(keys)}', changed, _callback_errors(page)))
         if not results: results.append(('slider keys', False, []))  # the slider never moved
     elif 'widget-checkbox' in cls:
         for _ in range(2):
             before = _src(img), _callback_errors(page)
             control.locator('input[type=checkbox]').click()
-            changed = _changed(page, img, before); _wait_idle(page)
+            changed = _changed(page, img, before); _wait_idle(page, settle=100)   # the picture came: the kernel has it
             results.append(('checkbox click', changed, _callback_errors(page)))
     elif 'widget-dropdown' in cls:
         select = control.locator('select')
@@ -223,7 +224,7 @@ def _operate(page, control):
         for i in others[:1] + others[-1:] * (len(others) > 1) + [current]:   # the first and last other option, and back; by index
             before = _src(img), _callback_errors(page)
             select.select_option(index=i)
-            changed = _changed(page, img, before); _wait_idle(page)
+            changed = _changed(page, img, before); _wait_idle(page, settle=100)   # the picture came: the kernel has it
             results.append((f'dropdown {options[i]}', changed, _callback_errors(page)))
     return results
 

@@ -34,10 +34,11 @@ def test_beats_bicubic_everywhere():
 
 @pytest.mark.skipif(not (SHARED_DATA / 'benchmark').exists(), reason=f'the benchmark sets are not at {SHARED_DATA}')
 def test_evaluate_reproduces_the_card(tmp_path):
-    """Set5 at every scale and Set14 at x4, from the command line: 12 of the card's 20 PSNRs, in well under half the
-    time of the whole card (Set14's photos are the larger ones). `tools/bundle_model.py` writes the whole card."""
+    """Set5 at x2 (in the training range) and x8 (beyond it) and Set14 at x4, from the command line: 6 of the card's 20
+    PSNRs, a quarter of the time of the whole card (every scale costs the same, one query per ground-truth pixel, and
+    Set14's photos are the larger ones). `tools/bundle_model.py` writes the whole card."""
     checked = 0
-    for name, scales in [('Set5', '2,3,4,6,8'), ('Set14', '4')]:
+    for name, scales in [('Set5', '2,8'), ('Set14', '4')]:
         folder = SHARED_DATA / 'benchmark' / name
         r = subprocess.run(['liif-edu', 'evaluate', '--model', 'bundled', '--data', str(folder), '--scales', scales, '--json', str(tmp_path / 'r.json'), '-q'],
                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -47,7 +48,7 @@ def test_evaluate_reproduces_the_card(tmp_path):
             for method in ('liif_edu', 'bicubic'):
                 assert abs(got[method][f'x{scale}'] - CARD['evaluation']['psnr_db'][name][f'x{scale}'][method]) < 0.01, (name, scale, method)
                 checked += 1
-    assert checked == 12
+    assert checked == 6
 
 
 OFFICIAL_CARD = json.loads(BUNDLED_MODEL.with_name('official_model_card.json').read_text())
