@@ -7,7 +7,8 @@ __all__ = ['check_member_jumps', 'check_cell_input', 'check_weights_by_hand', 'c
            'check_pixel_centre', 'check_pixel_of', 'check_make_coord', 'check_nearest_by_hand', 'check_unfold_index',
            'check_nearest_latent', 'check_cell_at_x3', 'check_decoder_params', 'check_crop_at_scale',
            'check_sampled_fraction', 'check_paper_schedule', 'check_lr_at_epoch', 'check_psnr_by_hand', 'check_shave',
-           'check_pixels_per_input', 'check_width_only', 'check_scale_pair']
+           'check_pixels_per_input', 'check_width_only', 'check_scale_pair', 'check_fourier_features',
+           'check_beyond_spread', 'check_amplitude_ratio']
 
 # %% ../nbs/a7_exercises.ipynb #75a32e5d
 import functools, inspect, math, numbers, struct
@@ -466,3 +467,87 @@ def check_scale_pair(answer): # your (sh, sw)
     return _judge(answer, (700 / 300, 1000 / 451), f'({700 / 300:.3f}, {1000 / 451:.3f}): each axis has its own scale, and the cell is (2/700, 2/1000)',
                   'not quite: sh = H_out / h and sw = W_out / w, each axis on its own',
                   {(1000 / 451, 700 / 300): 'you swapped them: (sh, sw), rows first', (300 / 700, 451 / 1000): 'upside down: a scale is output over input'})
+
+# %% ../nbs/a7_exercises.ipynb #60b5f8ad
+@_checker('a function my_fourier(amplitude, frequency, rel, phase)', _func('amplitude', 'frequency', 'rel', 'phase'))
+def check_fourier_features(f): # your my_fourier
+    "Exercise 09.1: LTE's decoder input, amplitude times the cosines and sines of pi (frequency . rel + phase), cosines first."
+    from liif_edu.lte import fourier_features
+    g = torch.Generator().manual_seed(9)
+    for lead, K in [((), 1), ((7,), 5), ((3, 4), 8)]:
+        amp, freq = torch.randn(*lead, 2 * K, generator=g), torch.randn(*lead, K, 2, generator=g)
+        rel, phase = torch.rand(*lead, 2, generator=g) * 4 - 2, torch.randn(*lead, K, generator=g)
+        call = f'my_fourier(amplitude {tuple(amp.shape)}, frequency {tuple(freq.shape)}, rel {tuple(rel.shape)}, phase {tuple(phase.shape)})'
+        got = _tensor(_call(f, amp.clone(), freq.clone(), rel.clone(), phase.clone()), (*lead, 2 * K), call)
+        want = fourier_features(amp, freq, rel, phase)
+        if _close(got, want): continue
+        dot = (freq * rel.unsqueeze(-2)).sum(-1)
+        wave = lambda arg: torch.cat([torch.cos(arg), torch.sin(arg)], -1)
+        known = [(fourier_features(amp, freq, rel, phase / math.pi), 'the phase goes inside the bracket: pi (f . rel + phase), not pi f . rel + phase'),
+                 (amp * wave(dot + phase), 'the argument is pi (f . rel + phase): the factor pi is missing'),
+                 (fourier_features(amp, freq, rel, 0 * phase), 'the phase is missing: the argument is pi (f . rel + phase)'),
+                 (fourier_features(amp, freq.flip(-1), rel, phase), 'f . rel pairs rows with rows and columns with columns: f_row rel_row + f_col rel_col'),
+                 (wave(math.pi * (dot + phase)), 'the amplitudes are missing: each cosine and sine is scaled by its own amplitude'),
+                 (torch.cat([want[..., K:], want[..., :K]], -1), 'the sines come first in yours; the features are the K cosines, then the K sines'),
+                 (fourier_features(amp.unflatten(-1, (K, 2)).transpose(-1, -2).flatten(-2), freq, rel, phase),
+                  'amplitude k of the cosines is amplitude[..., k] and of the sines amplitude[..., K + k]: the two halves, not interleaved pairs'),
+                 (torch.stack([want[..., :K], want[..., K:]], -1).flatten(-2), 'yours interleaves cosine and sine of each frequency; the features are all K cosines, then all K sines')]
+        for wrong, say in known:
+            if _close(got, wrong): return False, say
+        return False, f'{call} differs from the equation: amplitude * [cos(pi (f . rel + phase)), sin(pi (f . rel + phase))], with f . rel summed over (row, col)'
+    return True, "your features match LTE's decoder input, for one frequency and for batches of eight"
+
+def _successor_table(set_name='Set14', scale='x4'):
+    "{method: (seeds,) PSNR} of data/successors.json at `scale` on `set_name`, or _Wrong if the runs are not all there."
+    import json
+    from liif_edu.images import DATA_DIR
+    runs = json.loads((DATA_DIR / 'successors.json').read_text())['runs']
+    out = {m: torch.tensor([r['psnr'][set_name][scale] for r in runs if r['method'] == m], dtype=torch.float64) for m in ('liif', 'metasr', 'lte')}
+    if min(len(v) for v in out.values()) < 2: raise _Wrong('data/successors.json does not hold two seeds of every method yet: python tools/successors.py')
+    return out
+
+def _booleans(*keys):
+    "A parser for a dict {key: True or False} with exactly `keys`."
+    def parse(x):
+        if not isinstance(x, dict): raise _Wrong(f'got {_describe(x)}')
+        if set(x) != set(keys): raise _Wrong(f"got the keys {sorted(map(str, x))}; expected exactly {list(keys)}")
+        for k in keys:
+            if not isinstance(x[k], bool): raise _Wrong(f'{k!r}: got {_describe(x[k])}, not True or False')
+        return x
+    return parse
+
+@_checker("a dict {'metasr': True or False, 'lte': True or False}", _booleans('metasr', 'lte'))
+def check_beyond_spread(answer): # your {'metasr': ..., 'lte': ...}
+    "Exercise 09.2: on Set14 at x4, does each method's mean differ from LIIF's by more than the larger spread?"
+    t = _successor_table()
+    facts = {}
+    for m in ('metasr', 'lte'):
+        gap, spread = (t[m].mean() - t['liif'].mean()).item(), max(t[m].max() - t[m].min(), t['liif'].max() - t['liif'].min()).item()
+        facts[m] = (abs(gap) > spread, gap, spread)
+    said = '; '.join(f'{m}: gap {g:+.2f} dB against a spread of {s:.2f} dB, so {"beyond" if b else "within"} it' for m, (b, g, s) in facts.items())
+    wrong = [m for m in ('metasr', 'lte') if answer[m] != facts[m][0]]
+    if not wrong: return True, said
+    m = wrong[0]
+    b, g, s = facts[m]
+    return False, (f'not for {m}: compare the gap between the means, |{m} - liif|, with the larger of the two spreads (highest minus lowest seed); '
+                   + ('the gap is smaller, so the seeds alone could explain it' if not b else 'the gap is larger than both spreads'))
+
+_EDGE, _FLAT = (9, 7), (4, 2)   # notebook 09's two latents: an edge, and flat background
+
+def _spectrum_total(at) -> float:
+    "The summed wave magnitudes of the bundled small LTE at latent `at` of notebook 09's input."
+    from liif_edu.checkpoint import load_model
+    from liif_edu.data import downsampled_pair
+    from liif_edu.images import DATA_DIR, load_image, sample_path
+    from liif_edu.lte import fourier_spectrum
+    lr, _ = downsampled_pair(load_image(sample_path('astronaut'))[:, :384, 96:480], 8)
+    return fourier_spectrum(load_model(DATA_DIR / 'lte_small.safetensors'), lr, at, scale=4)['magnitude'].sum().item()
+
+@_checker('a number: total amplitude at the edge / at the flat patch', _real)
+def check_amplitude_ratio(answer): # your ratio
+    "Exercise 09.3: the small LTE's total wave amplitude at the edge latent (9, 7) over that at the flat latent (4, 2)."
+    edge, flat = _spectrum_total(_EDGE), _spectrum_total(_FLAT)
+    return _judge(answer, edge / flat, f'{edge / flat:.3g}: {edge:.3g} at the edge against {flat:.3g} on the flat patch; '
+                  + ('the edge asks for stronger waves' if edge > flat else 'the flat patch gets the stronger waves here: a prediction worth revising'),
+                  "not quite: sum fourier_spectrum(lte, lr, (row, col), scale=4)['magnitude'] at each latent, then divide edge by flat",
+                  {flat / edge: 'that is flat over edge; the question asks for edge over flat'})

@@ -108,7 +108,7 @@ def test_no_stale_statements_in_the_notebooks():
 
 
 METHOD = ['00_image_as_function', '01_latent_grid', '02_local_ensemble', '03_cell_decoding', '04_trained_liif',
-          '05_data', '06_training', '07_evaluation', '08_upscale']
+          '05_data', '06_training', '07_evaluation', '08_upscale', '09_beyond_liif']
 MACHINERY = ('pickle', 'fsync', 'weights_only', 'HTTP', 'gloo', 'decompression', 'page-fault', 'scratch buffer', 'EXIF', 'sha256', 'SHA-256')
 
 

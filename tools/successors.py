@@ -2,15 +2,18 @@
 
     python tools/successors.py              # trains and evaluates every run that data/successors.json lacks
     python tools/successors.py --only lte   # only the runs whose name starts with 'lte'
+    python tools/successors.py --figure     # only redraw data/successors_crops.png from the seed-0 runs
 
-Every run is `liif-edu train --preset cpu-small --set method=... --set seed=...`: the same EDSR encoder (4 blocks of
-32 features), the same decoder width (two hidden layers of 64; LTE estimates 64 amplitudes, so 32 frequencies, per
-latent), the same photos (T91 + BSD200), iterations (20 epochs of 145) and seeds (0, 1, 2). One more run is the
-fixed-scale baseline: the LIIF model trained at x4 only, whose x4 output is resampled to the target size (bicubic
-and Lanczos). Each finished run is evaluated on Set5 and Set14 (benchmark protocol) from x2 to x30 and appended to
+Every run is `liif-edu train --preset cpu-small --set epochs=10 --set milestones=[6,8,9] --set method=... --set
+seed=...`: half of cpu-small's schedule, so that nine runs fit in an hour, with the same EDSR encoder (4 blocks of 32
+features), the same decoder width (two hidden layers of 64; LTE estimates 64 amplitudes, so 32 frequencies, per
+latent), the same photos (T91 + BSD200), iterations (10 epochs of 145) and seeds (0, 1, 2). One more run is the
+fixed-scale baseline, which needs no training: each LIIF run's own x4 output, resized to the target scale by
+Pillow's bicubic or Lanczos filter, beside the same model decoding that scale directly. (A network trained at x4 only
+would need 192-pixel crops, which many of the small T91 photos do not have.) Each finished run is evaluated on Set5 and Set14 (benchmark protocol) from x2 to x30 and appended to
 data/successors.json at once, so the command can be stopped and started again; a run whose result is already in the
-file is not trained again, and an interrupted run resumes from its last epoch. On a 2-core CPU one run takes 4 to
-13 minutes and its evaluation under a minute, so the ten runs take one to two hours.
+file is not trained again, and an interrupted run resumes from its last epoch. On a 2-core CPU a run takes 3 (LIIF)
+to 6 (MetaSR, LTE) minutes and its evaluation one or two, so the ten runs take about an hour.
 """
 import argparse, csv, json, platform, subprocess, sys, time
 from pathlib import Path
@@ -28,13 +31,15 @@ from liif_edu.upscale import liif_upscaler, upscale
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / 'runs' / 'successors'
 OUT = ROOT / 'data' / 'successors.json'
+FIGURE = ROOT / 'data' / 'successors_crops.png'
 BENCH = ROOT.parent / 'shared' / 'data' / 'benchmark'
 SETS = ('Set5', 'Set14')
 SCALES = (2, 3, 4, 6, 8, 12, 18, 24, 30)
 SEEDS = (0, 1, 2)
+BUDGET = ['epochs=10', 'milestones=[6,8,9]']          # half of cpu-small's 20 epochs, its learning-rate steps halved too
 METHOD_SETS = {'liif': [], 'metasr': ['method=metasr'], 'lte': ['method=lte', 'hidden_dim=64']}
-RUN_SETS = {f'{m}-s{seed}': (m, seed, sets + [f'seed={seed}']) for seed in SEEDS for m, sets in METHOD_SETS.items()}
-RUN_SETS = dict(list(RUN_SETS.items())[:3] + [('fixed-x4', ('liif', 0, ['scale_min=4', 'scale_max=4']))] + list(RUN_SETS.items())[3:])
+RUN_SETS = {f'{m}-s{seed}': (m, seed, BUDGET + sets + [f'seed={seed}']) for seed in SEEDS for m, sets in METHOD_SETS.items()}
+RESIZE = {'bicubic': Image.BICUBIC, 'lanczos': Image.LANCZOS}
 PUBLISHED = {  # DIV2K validation, EDSR-baseline encoder, PSNR (dB), as collected in Table 1 of Becker et al. 2023 (Thera, arXiv 2311.17643)
     'source': 'Thera (arXiv 2311.17643), Table 1: DIV2K validation, EDSR-baseline encoder',
     'scales': ['x2', 'x3', 'x4'],
@@ -69,13 +74,33 @@ def save(result):
     atomic_write(OUT, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + '\n'))
 
 
+def figure():
+    "The seed-0 model of each method on a public-domain face (a bundled sample photo) at x4 and x12: data/successors_crops.png."
+    from liif_edu.data import downsampled_pair
+    from liif_edu.evaluate import psnr
+    from liif_edu.images import load_image, sample_path
+    from liif_edu.viz import fig_to_png, pixel_panels
+    models = {m: load_model(RUNS / f'{m}-s0' / 'last.safetensors') for m in METHOD_SETS}
+    face = load_image(sample_path('astronaut'))[:, 40:232, 160:352]                       # 192 x 192, as in notebook 06
+    panels = []
+    for s in (4, 12):
+        lr, hr = downsampled_pair(face, s)
+        outs = {'bicubic': bicubic(lr, hr.shape[-2:]), **{m: upscale(model, lr, size=tuple(hr.shape[-2:])) for m, model in models.items()}}
+        panels += [(v, f'{k} x{s}\n{psnr(v, hr, "benchmark", s):.2f} dB') for k, v in outs.items()] + [(hr, 'ground truth\n')]
+    png = fig_to_png(pixel_panels(panels, cols=5, fontsize=13))
+    atomic_write(FIGURE, lambda tmp: tmp.write_bytes(png))
+    print(f'wrote {FIGURE}')
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', default='', help='train only the runs whose name starts with this')
+    ap.add_argument('--figure', action='store_true', help='only redraw the picture from the seed-0 runs')
     args = ap.parse_args(argv)
     if not BENCH.exists(): sys.exit(f'the training and benchmark photos are not at {BENCH.parent}: this study needs them')
+    if args.figure: return figure()
     result = load()
-    done = {f"{r['method']}-s{r['seed']}" for r in result['runs']} | ({'fixed-x4'} if result['fixed_x4'] else set())
+    done = {f"{r['method']}-s{r['seed']}" for r in result['runs']}
     if 'bicubic' not in result:
         result['bicubic'] = scores(bicubic); save(result)
     for name, (method, seed, _) in RUN_SETS.items():
@@ -85,20 +110,25 @@ def main(argv=None):
         subprocess.run(cmd + (['--resume'] if last.exists() else []), check=True)
         model = load_model(last)
         trained = json.loads((RUNS / name / 'config.json').read_text())
-        seconds = float(list(csv.DictReader((RUNS / name / 'log.csv').open()))[-1]['seconds'])   # over every resume
+        log = list(csv.DictReader((RUNS / name / 'log.csv').open()))
+        seconds = float(log[-1]['seconds'])                                                 # over every resume
         t0 = time.perf_counter()
-        if name == 'fixed-x4':
-            out = {k: scores(resampled(model, f), [s for s in SCALES if s > 4]) for k, f in
-                   (('bicubic', Image.BICUBIC), ('lanczos', Image.LANCZOS))}
-            result['fixed_x4'] = dict(command=' '.join(cmd[:-1]).replace(str(ROOT) + '/', ''), train_seconds=seconds,
-                                      evaluate_seconds=round(time.perf_counter() - t0, 1), psnr=out)
-        else:
-            result['runs'].append(dict(method=method, seed=seed, command=' '.join(cmd[:-1]).replace(str(ROOT) + '/', ''),
-                                       parameters=sum(p.numel() for p in model.parameters()), train_seconds=seconds,
-                                       psnr=scores(liif_upscaler(model)), evaluate_seconds=round(time.perf_counter() - t0, 1)))
+        result['runs'].append(dict(method=method, seed=seed, command=' '.join(cmd[:-1]).replace(str(ROOT) + '/', ''),
+                                   parameters=sum(p.numel() for p in model.parameters()), train_seconds=seconds,
+                                   loss=[round(float(row['loss']), 6) for row in log],   # the mean training loss of each epoch
+                                   psnr=scores(liif_upscaler(model)), evaluate_seconds=round(time.perf_counter() - t0, 1)))
         assert trained['method'] == method and trained['seed'] == seed, trained
         save(result)
         print(f'{name}: trained in {seconds / 60:.1f} min; wrote {OUT}', flush=True)
+    for seed in SEEDS:                               # the fixed-scale baseline, from each LIIF run
+        if f'liif-s{seed}' in {f"{r['method']}-s{r['seed']}" for r in result['runs']} and str(seed) not in result['fixed_x4']:
+            model, t0 = load_model(RUNS / f'liif-s{seed}' / 'last.safetensors'), time.perf_counter()
+            far = [s for s in SCALES if s > 4]
+            result['fixed_x4'][str(seed)] = dict(psnr={k: scores(resampled(model, f), far) for k, f in RESIZE.items()},
+                                                 evaluate_seconds=round(time.perf_counter() - t0, 1))
+            save(result)
+            print(f'liif-s{seed} at x4, resized: wrote {OUT}', flush=True)
+    if all((RUNS / f'{m}-s0' / 'last.safetensors').exists() for m in METHOD_SETS): figure()
 
 
 if __name__ == '__main__':

@@ -1,0 +1,29 @@
+"""Solutions to the exercises of 09_beyond_liif."""
+import json
+import math
+
+import torch
+
+from liif_edu.checkpoint import load_model
+from liif_edu.data import downsampled_pair
+from liif_edu.images import DATA_DIR, load_image, sample_path
+from liif_edu.lte import fourier_spectrum
+
+
+# 1. The argument is pi (f . rel + phase), one per frequency; each cosine and sine gets its own amplitude, cosines first.
+def my_fourier(amplitude, frequency, rel, phase):
+    arg = math.pi * ((frequency * rel.unsqueeze(-2)).sum(-1) + phase)      # (..., K)
+    return amplitude * torch.cat([torch.cos(arg), torch.sin(arg)], -1)    # (..., 2K)
+
+
+# 2. Read from the Set14 table at x4: the gap between the means against the larger spread (highest minus lowest seed).
+runs = json.loads((DATA_DIR / 'successors.json').read_text())['runs']
+x4 = {m: [r['psnr']['Set14']['x4'] for r in runs if r['method'] == m] for m in ('liif', 'metasr', 'lte')}
+mean, spread = (lambda v: sum(v) / len(v)), (lambda v: max(v) - min(v))
+beyond = {m: abs(mean(x4[m]) - mean(x4['liif'])) > max(spread(x4[m]), spread(x4['liif'])) for m in ('metasr', 'lte')}
+
+# 3. The total amplitude at the edge latent over that at the flat latent.
+lte = load_model(DATA_DIR / 'lte_small.safetensors')
+lr, _ = downsampled_pair(load_image(sample_path('astronaut'))[:, :384, 96:480], 8)
+total = lambda at: fourier_spectrum(lte, lr, at, scale=4)['magnitude'].sum().item()
+ratio = total((9, 7)) / total((4, 2))
