@@ -497,7 +497,7 @@ def check_fourier_features(f): # your my_fourier
         return False, f'{call} differs from the equation: amplitude * [cos(pi (f . rel + phase)), sin(pi (f . rel + phase))], with f . rel summed over (row, col)'
     return True, "your features match LTE's decoder input, for one frequency and for batches of eight"
 
-def _successor_table(set_name='Set14', scale='x4'):
+def _successor_table(set_name='Set14', scale='x30'):
     "{method: (seeds,) PSNR} of data/successors.json at `scale` on `set_name`, or _Wrong if the runs are not all there."
     import json
     from liif_edu.images import DATA_DIR
@@ -506,31 +506,28 @@ def _successor_table(set_name='Set14', scale='x4'):
     if min(len(v) for v in out.values()) < 2: raise _Wrong('data/successors.json does not hold two seeds of every method yet: python tools/successors.py')
     return out
 
-def _booleans(*keys):
-    "A parser for a dict {key: True or False} with exactly `keys`."
-    def parse(x):
-        if not isinstance(x, dict): raise _Wrong(f'got {_describe(x)}')
-        if set(x) != set(keys): raise _Wrong(f"got the keys {sorted(map(str, x))}; expected exactly {list(keys)}")
-        for k in keys:
-            if not isinstance(x[k], bool): raise _Wrong(f'{k!r}: got {_describe(x[k])}, not True or False')
-        return x
-    return parse
+def _bool(x) -> bool:
+    "`x` as True or False, or _Wrong."
+    if not isinstance(x, bool): raise _Wrong(f'got {_describe(x)}, not True or False')
+    return x
 
-@_checker("a dict {'metasr': True or False, 'lte': True or False}", _booleans('metasr', 'lte'))
-def check_beyond_spread(answer): # your {'metasr': ..., 'lte': ...}
-    "Exercise 09.2: on Set14 at x4, does each method's mean differ from LIIF's by more than the larger spread?"
+@_checker('a pair (gap in dB, True or False)', _seq(_real, _bool))
+def check_beyond_spread(answer): # your (gap, beyond)
+    "Exercise 09.2: LTE minus MetaSR on Set14 at x30, and whether that gap exceeds the larger of their seed spreads."
     t = _successor_table()
-    facts = {}
-    for m in ('metasr', 'lte'):
-        gap, spread = (t[m].mean() - t['liif'].mean()).item(), max(t[m].max() - t[m].min(), t['liif'].max() - t['liif'].min()).item()
-        facts[m] = (abs(gap) > spread, gap, spread)
-    said = '; '.join(f'{m}: gap {g:+.2f} dB against a spread of {s:.2f} dB, so {"beyond" if b else "within"} it' for m, (b, g, s) in facts.items())
-    wrong = [m for m in ('metasr', 'lte') if answer[m] != facts[m][0]]
-    if not wrong: return True, said
-    m = wrong[0]
-    b, g, s = facts[m]
-    return False, (f'not for {m}: compare the gap between the means, |{m} - liif|, with the larger of the two spreads (highest minus lowest seed); '
-                   + ('the gap is smaller, so the seeds alone could explain it' if not b else 'the gap is larger than both spreads'))
+    gap = (t['lte'].mean() - t['metasr'].mean()).item()
+    spread = max((t[m].max() - t[m].min()).item() for m in ('lte', 'metasr'))
+    truth = abs(gap) > spread
+    said = f'LTE is {gap:+.2f} dB from MetaSR; the larger spread is {spread:.2f} dB, so the gap is {"beyond" if truth else "within"} it'
+    g, beyond = answer
+    if _grade(g, gap) in ('few', 'cut', 'wrong'):
+        ok, msg = _judge(g, gap, said, 'not quite: the gap is the mean of the LTE seeds minus the mean of the MetaSR seeds, in the Set14 table at x30',
+                         {-gap: 'that is MetaSR minus LTE; the question asks for LTE minus MetaSR'})
+        return False, msg
+    if beyond != truth:
+        return False, (f'the gap is right; now compare its size with the larger of the two spreads (the numbers in brackets): '
+                       f'{"it is larger" if truth else "it is not larger"}')
+    return True, said
 
 _EDGE, _FLAT = (9, 7), (4, 2)   # notebook 09's two latents: an edge, and flat background
 
@@ -547,7 +544,7 @@ def _spectrum_total(at) -> float:
 def check_amplitude_ratio(answer): # your ratio
     "Exercise 09.3: the small LTE's total wave amplitude at the edge latent (9, 7) over that at the flat latent (4, 2)."
     edge, flat = _spectrum_total(_EDGE), _spectrum_total(_FLAT)
-    return _judge(answer, edge / flat, f'{edge / flat:.3g}: {edge:.3g} at the edge against {flat:.3g} on the flat patch; '
+    return _judge(answer, edge / flat, f'{edge / flat:.3g}: {edge:.2f} at the edge against {flat:.2f} on the flat patch (the same at any scale: the cell moves only the phases); '
                   + ('the edge asks for stronger waves' if edge > flat else 'the flat patch gets the stronger waves here: a prediction worth revising'),
                   "not quite: sum fourier_spectrum(lte, lr, (row, col), scale=4)['magnitude'] at each latent, then divide edge by flat",
                   {flat / edge: 'that is flat over edge; the question asks for edge over flat'})
