@@ -531,19 +531,20 @@ def check_beyond_spread(answer): # your (gap, beyond)
 
 _EDGE, _FLAT = (9, 7), (4, 2)   # notebook 09's two latents: an edge, and flat background
 
-def _spectrum_total(at) -> float:
-    "The summed wave magnitudes of the bundled small LTE at latent `at` of notebook 09's input."
+def _spectrum_totals(*ats) -> list:
+    "The summed wave magnitudes of the bundled small LTE at each latent of `ats`, on notebook 09's input (one load)."
     from liif_edu.checkpoint import load_model
     from liif_edu.data import downsampled_pair
     from liif_edu.images import DATA_DIR, load_image, sample_path
     from liif_edu.lte import fourier_spectrum
     lr, _ = downsampled_pair(load_image(sample_path('astronaut'))[:, :384, 96:480], 8)
-    return fourier_spectrum(load_model(DATA_DIR / 'lte_small.safetensors'), lr, at, scale=4)['magnitude'].sum().item()
+    lte = load_model(DATA_DIR / 'lte_small.safetensors')
+    return [fourier_spectrum(lte, lr, at, scale=4)['magnitude'].sum().item() for at in ats]
 
 @_checker('a number: total amplitude at the edge / at the flat patch', _real)
 def check_amplitude_ratio(answer): # your ratio
     "Exercise 09.3: the small LTE's total wave amplitude at the edge latent (9, 7) over that at the flat latent (4, 2)."
-    edge, flat = _spectrum_total(_EDGE), _spectrum_total(_FLAT)
+    edge, flat = _spectrum_totals(_EDGE, _FLAT)
     return _judge(answer, edge / flat, f'{edge / flat:.3g}: {edge:.2f} at the edge against {flat:.2f} on the flat patch (the same at any scale: the cell moves only the phases); '
                   + ('the edge asks for stronger waves' if edge > flat else 'the flat patch gets the stronger waves here: a prediction worth revising'),
                   "not quite: sum fourier_spectrum(lte, lr, (row, col), scale=4)['magnitude'] at each latent, then divide edge by flat",

@@ -106,7 +106,7 @@ def fourier_spectrum(model: LTE,
     K = frequency.shape[0]
     phase = model.decoder.phase(torch.full((2,), 2 / scale))            # the cell of `scale`, in half cells: 2 / scale
     def waves(rel):
-        "Each wave's contribution at `rel` (..., 2), in half cells: a_cos cos(pi (f . rel + phi)) + a_sin sin(...)."
-        arg = math.pi * ((frequency * rel.unsqueeze(-2)).sum(-1) + phase)
-        return amplitude[:K] * torch.cos(arg) + amplitude[K:] * torch.sin(arg)
+        "Each wave's contribution at `rel` (..., 2), in half cells: its cosine feature plus its sine feature."
+        features = fourier_features(amplitude, frequency, rel, phase)                 # (..., 2K): broadcast over rel's leading axes
+        return features[..., :K] + features[..., K:]
     return dict(frequency=frequency, amplitude=amplitude, magnitude=amplitude.unflatten(0, (2, K)).norm(dim=0), phase=phase, waves=waves)

@@ -7,13 +7,13 @@
 Every run is `liif-edu train --preset cpu-small --set epochs=10 --set milestones=[6,8,9] --set method=... --set
 seed=...`: half of cpu-small's schedule, so that nine runs fit in an hour, with the same EDSR encoder (4 blocks of 32
 features), the same decoder width (two hidden layers of 64; LTE estimates 64 amplitudes, so 32 frequencies, per
-latent), the same photos (T91 + BSD200), iterations (10 epochs of 145) and seeds (0, 1, 2). One more run is the
-fixed-scale baseline, which needs no training: each LIIF run's own x4 output, resized to the target scale by
-Pillow's bicubic or Lanczos filter, beside the same model decoding that scale directly. (A network trained at x4 only
-would need 192-pixel crops, which many of the small T91 photos do not have.) Each finished run is evaluated on Set5 and Set14 (benchmark protocol) from x2 to x30 and appended to
+latent), the same photos (T91 + BSD200), iterations (10 epochs of 145) and seeds (0, 1, 2). The fixed-scale
+baseline needs no run of its own: each LIIF run's x4 output, resized to the target scale by Pillow's bicubic or
+Lanczos filter (a network trained at x4 only would need 192-pixel crops, which many small T91 photos lack).
+Each finished run is evaluated on Set5 and Set14 (benchmark protocol) from x2 to x30 and appended to
 data/successors.json at once, so the command can be stopped and started again; a run whose result is already in the
 file is not trained again, and an interrupted run resumes from its last epoch. On a 2-core CPU a run takes 3 (LIIF)
-to 6 (MetaSR, LTE) minutes and its evaluation one or two, so the ten runs take about an hour.
+to 6 (MetaSR, LTE) minutes and its evaluation one or two, so the nine runs take about an hour.
 """
 import argparse, csv, json, platform, subprocess, sys, time
 from pathlib import Path
@@ -103,13 +103,15 @@ def main(argv=None):
     done = {f"{r['method']}-s{r['seed']}" for r in result['runs']}
     if 'bicubic' not in result:
         result['bicubic'] = scores(bicubic); save(result)
+    far = [s for s in SCALES if s > 4]                # where the fixed-scale baseline is measured
     for name, (method, seed, _) in RUN_SETS.items():
         if name in done or not name.startswith(args.only): continue
         cmd, last = train_command(name), RUNS / name / 'last.safetensors'
         print('$', ' '.join(cmd), flush=True)
         subprocess.run(cmd + (['--resume'] if last.exists() else []), check=True)
-        model = load_model(last)
         trained = json.loads((RUNS / name / 'config.json').read_text())
+        assert trained['method'] == method and trained['seed'] == seed, trained     # the run folder holds the run named
+        model = load_model(last)
         log = list(csv.DictReader((RUNS / name / 'log.csv').open()))
         seconds = float(log[-1]['seconds'])                                                 # over every resume
         t0 = time.perf_counter()
@@ -117,13 +119,12 @@ def main(argv=None):
                                    parameters=sum(p.numel() for p in model.parameters()), train_seconds=seconds,
                                    loss=[round(float(row['loss']), 6) for row in log],   # the mean training loss of each epoch
                                    psnr=scores(liif_upscaler(model)), evaluate_seconds=round(time.perf_counter() - t0, 1)))
-        assert trained['method'] == method and trained['seed'] == seed, trained
+        done.add(name)
         save(result)
         print(f'{name}: trained in {seconds / 60:.1f} min; wrote {OUT}', flush=True)
     for seed in SEEDS:                               # the fixed-scale baseline, from each LIIF run
-        if f'liif-s{seed}' in {f"{r['method']}-s{r['seed']}" for r in result['runs']} and str(seed) not in result['fixed_x4']:
+        if f'liif-s{seed}' in done and str(seed) not in result['fixed_x4']:
             model, t0 = load_model(RUNS / f'liif-s{seed}' / 'last.safetensors'), time.perf_counter()
-            far = [s for s in SCALES if s > 4]
             result['fixed_x4'][str(seed)] = dict(psnr={k: scores(resampled(model, f), far) for k, f in RESIZE.items()},
                                                  evaluate_seconds=round(time.perf_counter() - t0, 1))
             save(result)
