@@ -1,7 +1,8 @@
-"""The DIV2K helper against a local web server and a small zip built here: download, resume, checksum, safe unpacking."""
+"""The DIV2K and benchmark helpers against a local web server and small archives built here: download, resume, checksum, safe unpacking."""
 import hashlib
 import http.server
 import io
+import tarfile
 import threading
 import zipfile
 
@@ -9,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_edu.data import DataError, image_files
-from liif_edu.download import download, download_div2k
+from liif_edu.data import DataError, benchmark_pairs, image_files
+from liif_edu.download import download, download_benchmarks, download_div2k
 
 
 class Server(http.server.BaseHTTPRequestHandler):
@@ -30,8 +31,8 @@ class Server(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
         self.send_header('Content-Length', str(len(body) - start))
         self.end_headers()
+        self.log.append((self.path, rng, len(body) - start))   # before the body: the client may check the log as soon as it has it
         self.wfile.write(body[start:])
-        self.log.append((self.path, rng, len(body) - start))
 
     def log_message(self, *args): pass
 
@@ -116,3 +117,68 @@ def test_missing_file_and_unreachable_server(server, tmp_path):
         download(server + 'nope.zip', tmp_path / 'nope.zip', progress=False)
     with pytest.raises(DataError, match='stopped'):
         download('http://127.0.0.1:9/x.zip', tmp_path / 'x.zip', progress=False)  # port 9: nothing listens
+
+
+def png(h, w, seed):
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format='PNG')
+    return buf.getvalue()
+
+
+def benchmark_tar():
+    "A miniature benchmark.tar in the EDSR authors' layout: Set5 and Set14, two photos each, with x2 and x3 inputs."
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as t:
+        for k, (name, stem) in enumerate([('Set5', 'baby'), ('Set5', 'bird'), ('Set14', 'man'), ('Set14', 'zebra')]):
+            members = {f'benchmark/{name}/HR/{stem}.png': png(12, 18, k)}
+            members.update({f'benchmark/{name}/LR_bicubic/X{s}/{stem}x{s}.png': png(12 // s, 18 // s, 10 * k + s) for s in (2, 3)})
+            for path, body in members.items():
+                info = tarfile.TarInfo(path); info.size = len(body); t.addfile(info, io.BytesIO(body))
+    return buf.getvalue()
+
+
+def test_benchmarks_download_unpack_and_evaluate(server, tmp_path):
+    body = benchmark_tar()
+    Server.files['benchmark.tar'] = body
+    files = {'benchmark.tar': (len(body), hashlib.sha256(body).hexdigest())}
+    (tmp_path / 'benchmark.tar.part').write_bytes(body[:3000])               # an interrupted earlier download
+    out = download_benchmarks(tmp_path, sets=('Set5',), url=server + 'benchmark.tar', files=files, progress=False)
+    assert Server.log == [('/benchmark.tar', 'bytes=3000-', len(body) - 3000)]  # resumed: only the missing bytes
+    assert out == {'Set5': tmp_path / 'Set5'} and sorted(p.name for p in tmp_path.iterdir()) == ['Set5']
+    pairs = list(benchmark_pairs(out['Set5'], 3))                            # the official inputs, found under the HR names
+    assert [name for name, _, _ in pairs] == ['baby', 'bird'] and pairs[0][1].shape == (3, 4, 6)
+    with tarfile.open(fileobj=io.BytesIO(body)) as t:
+        official = np.asarray(Image.open(t.extractfile('benchmark/Set5/LR_bicubic/X3/babyx3.png')))
+    assert np.array_equal((pairs[0][1] * 255).round().byte().permute(1, 2, 0).numpy(), official)
+    download_benchmarks(tmp_path, sets=('Set5',), url=server + 'nothing-here', files=files, progress=False)  # done: no request
+    assert len(Server.log) == 1
+    out = download_benchmarks(tmp_path, sets=('Set5', 'Set14'), url=server + 'benchmark.tar', files=files, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['Set14', 'Set5'] and len(image_files(out['Set14'] / 'HR')) == 2
+
+
+def test_benchmarks_refuse_a_corrupt_archive(server, tmp_path):
+    body = benchmark_tar()
+    Server.files['benchmark.tar'] = body
+    with pytest.raises(DataError, match='wrong SHA-256'):
+        download_benchmarks(tmp_path, sets=('Set5',), url=server + 'benchmark.tar', files={'benchmark.tar': (len(body), '0' * 64)},
+                            progress=False)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(DataError, match='no benchmark/B100/HR/'):                # the right checksum, the wrong archive
+        download_benchmarks(tmp_path, sets=('B100',), url=server + 'benchmark.tar',
+                            files={'benchmark.tar': (len(body), hashlib.sha256(body).hexdigest())}, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['benchmark.tar']   # kept, so a retry need not download it again
+
+
+def test_download_command(server, tmp_path, monkeypatch, capsys):
+    """`liif-edu download benchmarks` as a user runs it: the sets land in --out, and a corrupt archive is one line, exit 1."""
+    from liif_edu import cli, download as dl
+    body = benchmark_tar()
+    Server.files['benchmark.tar'] = body
+    monkeypatch.setattr(dl, 'BENCHMARK_FILES', {'benchmark.tar': (len(body), hashlib.sha256(body).hexdigest())})
+    assert cli.main(['download', 'benchmarks', '--out', tmp_path / 'b', '--sets', 'Set5,Set14', '--url', server + 'benchmark.tar', '-q']) == 0
+    assert sorted(p.name for p in (tmp_path / 'b').iterdir()) == ['Set14', 'Set5']
+    monkeypatch.setattr(dl, 'BENCHMARK_FILES', {'benchmark.tar': (len(body), '0' * 64)})
+    assert cli.main(['download', 'benchmarks', '--out', tmp_path / 'c', '--url', server + 'benchmark.tar', '-q']) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'wrong SHA-256' in err and list((tmp_path / 'c').iterdir()) == []
+    assert cli.main(['download', 'div2k', '--sets', 'Set5']) == 1 and '--sets and --url are for benchmarks' in capsys.readouterr().err
