@@ -6,6 +6,8 @@
     python tools/run_notebooks.py --slow --only ablation nbs/06_training.ipynb   # only the slow cells that mention 'ablation'
     python tools/run_notebooks.py --switch RETRAIN nbs/06_training.ipynb         # run with `RETRAIN = False` set to True
 
+A cell that starts with the comment `# after your prediction` answers an exercise that asks the learner to predict
+first: it runs, but its outputs are not saved, so the answer shows only when the learner runs it.
 Cells flagged `#| slow` or `#| gpu` are skipped (as `nbdev_test` skips them) and keep the outputs saved
 in the notebook, unless --slow is given. A cell that starts with a switch such as `RETRAIN = False  # True: ...`
 recomputes its saved results (files in data/) only when that switch is on; `--switch RETRAIN` turns it on for this
@@ -26,6 +28,7 @@ from nbconvert.preprocessors import ExecutePreprocessor
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_FLAGS = ('#| slow', '#| gpu', '#|slow', '#|gpu')
 SLOW_ONLY = ('#| gpu', '#|gpu')
+REVEAL = '# after your prediction'   # the first line of a cell whose output would give an exercise's answer away
 
 
 def execute(src: Path, slow=False, timeout=1800, only=None, switches=()):
@@ -44,6 +47,8 @@ def execute(src: Path, slow=False, timeout=1800, only=None, switches=()):
         for name in switches: c.source = re.sub(rf'^{name} = False\b', f'{name} = True', c.source, flags=re.M)
     ExecutePreprocessor(timeout=timeout, store_widget_state=False).preprocess(run, {'metadata': {'path': str(src.parent)}})
     for i, cell in zip(keep, run.cells): cell.source, nb.cells[i] = nb.cells[i].source, cell   # the saved source keeps its switches off
+    for c in nb.cells:
+        if c.cell_type == 'code' and c.source.lstrip().startswith(REVEAL): c.outputs, c.execution_count = [], None
     return nb
 
 
