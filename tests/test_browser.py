@@ -19,6 +19,7 @@ plain kernel, and then the test skips, saying that the widgets went unoperated; 
 import hashlib
 import json
 import os
+import re
 import runpy
 import secrets
 import shutil
@@ -37,7 +38,7 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
          '--disable-component-update', '--disable-sync']
 SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
-METHOD = [n for n in NOTEBOOKS if n[:2].isdigit()]          # 00_... to 09_...: run as Run All runs them
+METHOD = [n for n in NOTEBOOKS if re.match(r'0[0-9]_', n)]   # 00_... to 09_...: run as Run All runs them (10_ on are nbdev_test's)
 
 
 def _shows_widgets(name):
