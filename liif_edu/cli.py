@@ -460,7 +460,7 @@ def _run_download(args):
     from liif_edu.data import image_files
     if args.what == 'div2k':
         if args.sets or args.url: raise ValueError('--sets and --url are for benchmarks; DIV2K comes from its own address')
-        out = dl.download_div2k(Path(args.out or '~/data/div2k').expanduser(), keep_zip=args.keep_archive, progress=not args.quiet)
+        out = dl.download_div2k(args.out or dl.DIV2K_ROOT, keep_zip=args.keep_archive, progress=not args.quiet)
     else:
         sets = tuple(s.strip() for s in args.sets.split(',') if s.strip()) if args.sets else dl.BENCHMARK_SETS
         out = dl.download_benchmarks(args.out or dl.BENCHMARK_ROOT, sets, args.keep_archive, url=args.url or dl.BENCHMARK_URL,

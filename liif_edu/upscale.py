@@ -7,18 +7,14 @@ __all__ = ['output_size', 'upscale', 'liif_upscaler', 'upscale_crop', 'zoom_wind
            'compare_crops', 'compare_drawer']
 
 # %% ../nbs/08_upscale.ipynb #2484b81e
-import io, math, os
-from pathlib import Path
-import numpy as np
+import math, os
 import torch
-from PIL import Image
 from tqdm.auto import tqdm
-from .checkpoint import load_model
 from .coords import make_coord
-from .data import benchmark_pairs, bicubic, downsampled_pair
+from .data import bicubic, downsampled_pair
 from .encoders import receptive_radius
 from .evaluate import Y_WEIGHTS, psnr
-from .images import DATA_DIR, load_image, output_format
+from .images import load_image
 from .inference import DEFAULT_MAX_MEMORY, decode_table, decode_tiles, latent_table, member_range
 from .model import LIIF, MLP, model_device, render
 
