@@ -51,9 +51,11 @@ def model_from_config(config: dict) -> LIIF | MetaSR | LTE:
     encoder = ENCODERS[enc['name']](**enc['args'])
     if kind == 'LIIF':
         return LIIF(encoder, hidden=config['hidden'], local_ensemble=config['local_ensemble'],
-                    feat_unfold=config['feat_unfold'], cell_decode=config['cell_decode'], out_dim=config['out_dim'])
+                    feat_unfold=config['feat_unfold'], cell_decode=config['cell_decode'], out_dim=config['out_dim'],
+                    skip=config.get('skip', False))                   # files from before the switch have none
     if kind == 'MetaSR': return MetaSR(encoder, hidden=config['hidden'], out_dim=config['out_dim'])
-    if kind == 'LTE': return LTE(encoder, hidden_dim=config['hidden_dim'], hidden=config['hidden'], out_dim=config['out_dim'])
+    if kind == 'LTE':
+        return LTE(encoder, hidden_dim=config['hidden_dim'], hidden=config['hidden'], out_dim=config['out_dim'], skip=config.get('skip', True))
     raise CheckpointError(f"unknown model {kind!r}; liif_edu has LIIF, MetaSR and LTE")
 
 def _load_state(model, state: dict, path):
@@ -173,6 +175,8 @@ def _official_encoder_spec(enc) -> dict:
 def official_checkpoint(model: LIIF | MetaSR | LTE) -> dict:
     "`model` in the official checkpoint layout of LIIF, MetaSR or LTE, ready for `torch.save`."
     enc_spec, cfg = _official_encoder_spec(model.encoder), model.config
+    if cfg.get('skip', False) != isinstance(model, LTE):           # the official LTE always adds the skip, LIIF never
+        raise ValueError(f"skip={cfg['skip']}: the official {type(model).__name__} has {'a' if cfg['skip'] is False else 'no'} bilinear skip")
     if isinstance(model, MetaSR):
         if cfg['hidden'] != [256] or cfg['out_dim'] != 3: raise ValueError('the official MetaSR has a weight network with one hidden layer of 256, and 3 colours')
         name, args = 'metasr', dict(encoder_spec=enc_spec)

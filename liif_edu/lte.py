@@ -47,12 +47,14 @@ class LTE(nn.Module):
                  encoder: nn.Module = None,  # any module (B,3,h,w) -> (B,C,h,w) with `out_dim` = C; default EDSR-baseline
                  hidden_dim=256,             # amplitudes per latent (half as many frequencies)
                  hidden=(256, 256, 256),     # the decoder MLP's hidden sizes
-                 out_dim=3):                 # output channels
+                 out_dim=3,                  # output channels
+                 skip=True):                 # add the input's bilinear interpolation (the official model does)
         super().__init__()
         self.encoder = EDSR() if encoder is None else encoder
         self.amplitude = nn.Conv2d(self.encoder.out_dim, hidden_dim, 3, padding=1)
         self.frequency = nn.Conv2d(self.encoder.out_dim, hidden_dim, 3, padding=1)
         self.decoder = FourierDecoder(hidden_dim, hidden, out_dim)
+        self.skip = skip
         self.feat = self.amplitudes = self.frequencies = self.inp = None   # what the last `gen_feat` kept
         self.name = 'lte'                                                   # what figures call the model
 
@@ -61,7 +63,7 @@ class LTE(nn.Module):
         "Everything needed to build this model again, as plain JSON-able values."
         sizes = [m.out_features for m in self.decoder.mlp.layers if isinstance(m, nn.Linear)]
         return dict(model='LTE', encoder=dict(name=type(self.encoder).__name__, args=self.encoder.config),
-                    hidden_dim=self.amplitude.out_channels, hidden=sizes[:-1], out_dim=sizes[-1])
+                    hidden_dim=self.amplitude.out_channels, hidden=sizes[:-1], out_dim=sizes[-1], skip=self.skip)
 
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         "Encode images `inp` (B,3,h,w) in [0,1] into the latent grid (B,C,h,w); keep its amplitudes and frequencies for `query_rgb`."
@@ -84,7 +86,9 @@ class LTE(nn.Module):
     def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
         "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
         pred, weight = self.decode_members(coord, cell)
-        return (blend(pred, weight) + sample_image(self.inp, coord)) * 0.5 + 0.5
+        out = blend(pred, weight)
+        if self.skip: out = out + sample_image(self.inp, coord)
+        return out * 0.5 + 0.5
 
     def forward(self, inp, coord, cell=None):
         "Encode `inp` (B,3,h,w) in [0,1] and decode it at `coord` (B,Q,2) with `cell` (B,Q,2): (B,Q,3)."

@@ -8,7 +8,7 @@ __all__ = ['MLP', 'LIIF', 'LatentDecoder', 'model_device', 'render']
 # %% ../nbs/03_cell_decoding.ipynb #9d9fba13
 import torch
 from torch import nn
-from .coords import make_coord
+from .coords import make_coord, sample_image
 from .encoders import EDSR
 from .latent import unfold_features, gather_latents
 from .ensemble import ensemble_members, blend
@@ -33,13 +33,14 @@ class LIIF(nn.Module):
                  local_ensemble=True,               # blend the four surrounding latents (else: the nearest one)
                  feat_unfold=True,                  # concatenate each latent's 3x3 neighbourhood
                  cell_decode=True,                  # give the decoder the query pixel's size
-                 out_dim=3):                        # output channels
+                 out_dim=3,                         # output channels
+                 skip=False):                       # add the input's bilinear interpolation, as LTE does (not in the paper)
         super().__init__()
         self.encoder = EDSR() if encoder is None else encoder
-        self.local_ensemble, self.feat_unfold, self.cell_decode = local_ensemble, feat_unfold, cell_decode
+        self.local_ensemble, self.feat_unfold, self.cell_decode, self.skip = local_ensemble, feat_unfold, cell_decode, skip
         in_dim = self.encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
         self.decoder = MLP(in_dim, out_dim, tuple(hidden))
-        self.feat = None                                # the latent grid of the last `gen_feat`
+        self.feat = self.inp = None                     # the latent grid and normalised input of the last `gen_feat`
 
     @property
     def config(self) -> dict:
@@ -47,11 +48,12 @@ class LIIF(nn.Module):
         hidden = [m.out_features for m in self.decoder.layers if isinstance(m, nn.Linear)]
         return dict(encoder=dict(name=type(self.encoder).__name__, args=self.encoder.config),
                     hidden=hidden[:-1], local_ensemble=self.local_ensemble, feat_unfold=self.feat_unfold,
-                    cell_decode=self.cell_decode, out_dim=hidden[-1])
+                    cell_decode=self.cell_decode, out_dim=hidden[-1], skip=self.skip)
 
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         "Encode images `inp` (B,3,h,w) in [0,1] into the latent grid (B,C,h,w), kept for `query_rgb`."
-        self.feat = self.encoder((inp - 0.5) / 0.5)
+        self.inp = (inp - 0.5) / 0.5                                   # the skip reads the normalised input, as LTE's does
+        self.feat = self.encoder(self.inp)
         return self.feat
 
     def decode_members(self, coord: torch.Tensor, cell: torch.Tensor = None) -> tuple:
@@ -69,7 +71,9 @@ class LIIF(nn.Module):
     def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:
         "Colours (B,Q,3) in [0,1], unclamped, at `coord` (B,Q,2) for query pixels of size `cell` (B,Q,2)."
         pred, weight = self.decode_members(coord, cell)
-        return blend(pred, weight) * 0.5 + 0.5                                        # back from [-1,1] to [0,1]
+        out = blend(pred, weight)
+        if self.skip: out = out + sample_image(self.inp, coord)
+        return out * 0.5 + 0.5                                                        # back from [-1,1] to [0,1]
 
     def forward(self, inp, coord, cell=None):
         "Encode `inp` (B,3,h,w) in [0,1] and decode it at `coord` (B,Q,2) with `cell` (B,Q,2): (B,Q,3)."

@@ -113,6 +113,7 @@ class TrainConfig:
     feat_unfold: bool = True
     cell_decode: bool = True
     hidden_dim: int = 256                           # LTE only: amplitudes per latent (half as many frequencies)
+    skip: bool = None                               # add the input's bilinear interpolation; None: the method's own (LTE on, LIIF off)
     channels: int = 3                               # 3 for RGB, 1 for greyscale
     # the data
     data: str = str(SHARED_DATA / 'train')          # a folder of training photos (searched recursively)
@@ -147,9 +148,10 @@ class TrainConfig:
         enc = dict(name=self.encoder, args=dict(self.encoder_args, in_dim=self.channels))
         if self.method == 'metasr': return model_from_config(dict(model='MetaSR', encoder=enc, hidden=list(self.hidden), out_dim=self.channels))
         if self.method == 'lte':
-            return model_from_config(dict(model='LTE', encoder=enc, hidden_dim=self.hidden_dim, hidden=list(self.hidden), out_dim=self.channels))
+            return model_from_config(dict(model='LTE', encoder=enc, hidden_dim=self.hidden_dim, hidden=list(self.hidden), out_dim=self.channels,
+                                          skip=True if self.skip is None else self.skip))
         return model_from_config(dict(encoder=enc, hidden=list(self.hidden), local_ensemble=self.local_ensemble,
-                                      feat_unfold=self.feat_unfold, cell_decode=self.cell_decode, out_dim=self.channels))
+                                      feat_unfold=self.feat_unfold, cell_decode=self.cell_decode, out_dim=self.channels, skip=bool(self.skip)))
 
     def to_json(self) -> str: return json.dumps(dataclasses.asdict(self), indent=1)
 
@@ -206,6 +208,8 @@ def check_config(cfg: TrainConfig):
     need(cfg.method in ('liif', 'metasr', 'lte'), f"method={cfg.method!r}: use 'liif', 'metasr' or 'lte'")
     need(cfg.method == 'liif' or (cfg.local_ensemble and cfg.feat_unfold and cfg.cell_decode),
          f"local_ensemble, feat_unfold and cell_decode are LIIF's switches; method={cfg.method!r} has none")
+    need(cfg.skip in (None, True, False), f"skip={cfg.skip!r}: use true or false")
+    need(not (cfg.method == 'metasr' and cfg.skip), "skip=true: MetaSR has no skip; the switch is LIIF's and LTE's")
     need(isinstance(cfg.hidden_dim, int) and cfg.hidden_dim >= 2 and cfg.hidden_dim % 2 == 0, f"hidden_dim={cfg.hidden_dim!r}: an even whole number")
     need(cfg.encoder in ('EDSR', 'RDN'), f"encoder={cfg.encoder!r}: use 'EDSR' or 'RDN'")
     need(cfg.channels in (1, 3), f"channels={cfg.channels!r}: use 3 (RGB) or 1 (greyscale)")

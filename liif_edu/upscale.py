@@ -12,10 +12,9 @@ import torch
 from tqdm.auto import tqdm
 from .coords import make_coord
 from .data import bicubic, downsampled_pair
-from .encoders import receptive_radius
 from .evaluate import Y_WEIGHTS, psnr
 from .images import load_image
-from .inference import DEFAULT_MAX_MEMORY, decode_table, decode_tiles, latent_table, member_range
+from .inference import DEFAULT_MAX_MEMORY, decode_tiles
 from .model import LIIF, MLP, model_device, render
 
 # %% ../nbs/08_upscale.ipynb #d950c56b
@@ -122,23 +121,12 @@ def upscale_crop(model: LIIF,
     y0, x0, y1, x1 = box
     if not (0 <= y0 < y1 <= H and 0 <= x0 < x1 <= W): raise ValueError(f'box {tuple(box)} is not inside the {H}x{W} output')
     if not isinstance(model.decoder, MLP): return upscale(model, img, size=(H, W))[:, y0:y1, x0:x1]
-    h, w = img.shape[-2:]
-    device = model_device(model)
     rows, cols = make_coord((H,)).squeeze(-1)[y0:y1], make_coord((W,)).squeeze(-1)[x0:x1]   # the window's pixel centres
-    (i0, i1), (j0, j1) = member_range(rows, h, model.local_ensemble), member_range(cols, w, model.local_ensemble)
-    m = receptive_radius(model.encoder) + 2                  # the tiles' margin: every latent comes out as in one piece
-    a0, a1, b0, b1 = max(0, i0 - m), min(h, i1 + 1 + m), max(0, j0 - m), min(w, j1 + 1 + m)
     was_training = model.training
     model.eval()
-    try:
-        feat = model.encoder((img[None, :, a0:a1, b0:b1].to(device) - 0.5) / 0.5)
-        tbl = latent_table(model, feat, origin=(i0, j0), grid=(h, w), keep=((i0 - a0, i1 + 1 - a0), (j0 - b0, j1 + 1 - b0)))
-        coord = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), -1).view(1, -1, 2).to(device)
-        cell = torch.tensor([2 / H, 2 / W], device=device).expand_as(coord)
-        out = torch.cat([decode_table(model, tbl, coord[:, k:k + chunk], cell[:, k:k + chunk]) for k in range(0, coord.shape[1], chunk)], 1)
-    finally:
-        model.train(was_training)
-    return out[0].t().reshape(-1, y1 - y0, x1 - x0).float().cpu().clamp_(0, 1)
+    try: out = decode_tiles(model, img, (y1 - y0, x1 - x0), chunk=chunk, cell=(2 / H, 2 / W), rows=rows, cols=cols)
+    finally: model.train(was_training)
+    return out.clamp_(0, 1)
 
 # %% ../nbs/08_upscale.ipynb #5ba0c598
 def _finite(v, lo) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= lo

@@ -176,24 +176,36 @@ def test_every_ablation_variant_builds_trains_and_evaluates(tmp_path):
 
 
 def test_every_successor_run_builds_the_model_it_names():
-    """tools/successors.py: each run's settings build the method it names with the seed it names, every run shares the
-    encoder, data and schedule, and the fixed-scale baseline's resampling returns the target size."""
+    """tools/successors.py: each run builds the variant it names (method and skip) with the seed it names; the runs of a
+    schedule share the encoder, data and schedule; every variant has LIIF's parameter count to within 2%; and the
+    fixed-scale baseline's resampling returns the target size."""
     import runpy
-    from liif_edu.cli import parse_setting
+    from liif_edu.encoders import count_params
     from liif_edu.lte import LTE
     from liif_edu.metasr import MetaSR
     from liif_edu.model import LIIF
     from liif_edu.train import get_config
     tool = runpy.run_path(str(ROOT / 'tools' / 'successors.py'))
-    runs = tool['RUN_SETS']
-    assert len(runs) == 9 and sorted({m for m, _, _ in runs.values()}) == ['liif', 'lte', 'metasr']
+    plan, kinds = tool['PLAN'], {'liif': LIIF, 'metasr': MetaSR, 'lte': LTE}
+    assert [n for n, (_, _, sched, _) in plan.items() if sched == 'main' and 'lr' not in n] == [
+        f'{v}-s{s}' for s in (0, 1, 2) for v in ('liif', 'liif-skip', 'lte', 'lte-noskip', 'metasr')]
     bundled = dict(data=str(DATA_DIR / 'samples'), val_data='')
-    cfgs = {name: get_config('cpu-small', **dict(parse_setting(s) for s in sets), **bundled) for name, (_, _, sets) in runs.items()}
-    for name, (method, seed, _) in runs.items():
+    cfgs = {name: get_config('cpu-small', **{**tool['settings'](name), **bundled}) for name in plan}
+    params = {}
+    for name, (variant, seed, _, _) in plan.items():
         model = cfgs[name].model()
-        assert type(model) is {'liif': LIIF, 'metasr': MetaSR, 'lte': LTE}[method] and cfgs[name].seed == seed, name
-    assert len({(c.encoder, json.dumps(c.encoder_args), c.hidden, c.epochs, c.repeat, c.batch_size) for c in cfgs.values()}) == 1
+        assert type(model) is kinds[variant.split('-')[0]] and cfgs[name].seed == seed, name
+        assert getattr(model, 'skip', False) == (variant in ('liif-skip', 'lte')), name
+        params[variant] = count_params(model)
+    assert params['liif'] == 107_235 and all(abs(n / params['liif'] - 1) < 0.02 for n in params.values()), params
+    for sched, iterations in (('main', 2900), ('long', 11600)):
+        same = {(c.encoder, json.dumps(c.encoder_args), c.epochs, tuple(c.milestones), c.repeat, c.batch_size, c.inp_size, c.sample_q)
+                for n, c in cfgs.items() if plan[n][2] == sched}
+        assert len(same) == 1, same
+        assert next(iter(same))[2] * 145 == iterations                      # 145 iterations per epoch of T91 + BSD200 at repeat 4
     assert {c.seed for c in cfgs.values()} == {0, 1, 2} and all((c.scale_min, c.scale_max) == (1, 4) for c in cfgs.values())
+    assert {c.lr for c in cfgs.values()} == {5e-4, 1e-3, 2e-3}
+    assert {tool['settings'](n)['val_data'] for n in plan} == {str(DATA_DIR / 'samples')}   # validated on held-out photos, not a test set
     torch.manual_seed(0)
     out = tool['resampled'](cfgs['liif-s0'].model().eval(), tool['Image'].LANCZOS)(torch.rand(3, 5, 7), (37, 52))
     assert out.shape == (3, 37, 52) and 0 <= out.min() and out.max() <= 1

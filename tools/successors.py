@@ -1,54 +1,91 @@
-"""LIIF against its baseline (MetaSR) and its successor (LTE) at CPU scale: train, evaluate, write data/successors.json.
+"""LIIF, its baseline (MetaSR) and its successor (LTE) in one controlled study at CPU scale: data/successors.json.
 
     python tools/successors.py              # trains and evaluates every run that data/successors.json lacks
     python tools/successors.py --only lte   # only the runs whose name starts with 'lte'
     python tools/successors.py --figure     # only redraw data/successors_crops.png from the seed-0 runs
 
-Every run is `liif-edu train --preset cpu-small --set epochs=10 --set milestones=[6,8,9] --set method=... --set
-seed=...`: half of cpu-small's schedule, so that nine runs fit in an hour, with the same EDSR encoder (4 blocks of 32
-features), the same decoder width (two hidden layers of 64; LTE estimates 64 amplitudes, so 32 frequencies, per
-latent), the same photos (T91 + BSD200), iterations (10 epochs of 145) and seeds (0, 1, 2). The fixed-scale
-baseline needs no run of its own: each LIIF run's x4 output, resized to the target scale by Pillow's bicubic or
-Lanczos filter (a network trained at x4 only would need 192-pixel crops, which many small T91 photos lack).
-Each finished run is evaluated on Set5 and Set14 (benchmark protocol) from x2 to x30 and appended to
-data/successors.json at once, so the command can be stopped and started again; a run whose result is already in the
-file is not trained again, and an interrupted run resumes from its last epoch. On a 2-core CPU a run takes 3 (LIIF)
-to 6 (MetaSR, LTE) minutes and its evaluation one or two, so the nine runs take about an hour.
+What it holds equal. Every run is `liif-edu train --preset cpu-small` with the same EDSR encoder (4 blocks of 32
+features), the same photos (T91 + BSD200), the same schedule (cpu-small's whole one: 20 epochs of 145 iterations,
+2,900 in all, the learning rate 1e-3 halved after epochs 12, 16 and 18) and the same seeds (0, 1, 2). The decoders are
+sized so that every variant has LIIF's parameter count to within 2%: LIIF 107,235; LTE with 32 amplitudes (16
+frequencies) and an MLP of two hidden layers of 64, 109,123; MetaSR with the official code's one hidden layer in its
+weight network, narrowed to 26, 107,560.
+
+What it varies. Five variants: LIIF; LIIF with LTE's bilinear skip; LTE; LTE without its skip; MetaSR. The skip is
+tested both ways because it is the difference between LIIF and LTE that hands a model a head start: bilinear
+interpolation before any training.
+
+Each run validates after every second epoch (and before the first) on the bundled sample photos at x4, never on the
+test sets, which gives the learning curves. Then its last weights are evaluated on Set5 and Set14 (benchmark protocol)
+from x2 to x30 with the true cell, and from x6 to x30 with LTE's evaluation protocol too (the cell of x4, as
+`test.py` of jaewon-lee-b/lte clips it). Each finished run is appended to data/successors.json at once, so the command
+can be stopped and started again: a run already in the file is not trained again, and an interrupted run resumes from
+its last epoch. After the main study come, if there is time, a longer schedule (four times as long) for seed 0 of the
+four LIIF and LTE variants, and a learning-rate check (half and twice cpu-small's rate, seed 0) of LIIF, LTE and
+MetaSR. Times are in the file; on an idle 2-core CPU the main study takes about three hours.
+
+The study runs the liif_edu of its own checkout (the one beside this file), so that it can run in a separate work tree
+while the library changes elsewhere.
 """
-import argparse, csv, json, platform, subprocess, sys, time
+import argparse, csv, json, os, platform, subprocess, sys, time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))                           # this checkout's liif_edu, whatever else is installed
 
 import torch
 from PIL import Image
 
+import liif_edu
 from liif_edu.checkpoint import load_model
+from liif_edu.cli import parse_setting
 from liif_edu.data import bicubic
 from liif_edu.evaluate import evaluate_set
-from liif_edu.images import to_pil, to_tensor
-from liif_edu.runs import atomic_write
+from liif_edu.images import DATA_DIR, to_pil, to_tensor
+from liif_edu.runs import atomic_write, get_config, validate
 from liif_edu.upscale import liif_upscaler, upscale
 
-ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / 'runs' / 'successors'
 OUT = ROOT / 'data' / 'successors.json'
 FIGURE = ROOT / 'data' / 'successors_crops.png'
 BENCH = ROOT.parent / 'shared' / 'data' / 'benchmark'
+VAL = DATA_DIR / 'samples'                                # held out from training, and not a test set
 SETS = ('Set5', 'Set14')
 SCALES = (2, 3, 4, 6, 8, 12, 18, 24, 30)
+FAR = tuple(s for s in SCALES if s > 4)                  # where LTE's protocol clips the cell, and the fixed-x4 baseline
 SEEDS = (0, 1, 2)
-BUDGET = ['epochs=10', 'milestones=[6,8,9]']          # half of cpu-small's 20 epochs, its learning-rate steps halved too
-METHOD_SETS = {'liif': [], 'metasr': ['method=metasr'], 'lte': ['method=lte', 'hidden_dim=64']}
-RUN_SETS = {f'{m}-s{seed}': (m, seed, BUDGET + sets + [f'seed={seed}']) for seed in SEEDS for m, sets in METHOD_SETS.items()}
-RESIZE = {'bicubic': Image.BICUBIC, 'lanczos': Image.LANCZOS}
-PUBLISHED = {  # DIV2K validation, EDSR-baseline encoder, PSNR (dB), as collected in Table 1 of Becker et al. 2023 (Thera, arXiv 2311.17643)
-    'source': 'Thera (arXiv 2311.17643), Table 1: DIV2K validation, EDSR-baseline encoder',
-    'scales': ['x2', 'x3', 'x4'],
-    'metasr': [34.64, 30.93, 28.92], 'liif': [34.67, 30.96, 29.00], 'lte': [34.72, 31.02, 29.04],
+VARIANTS = {                                             # name -> the settings that make it
+    'liif': ['method=liif'],
+    'liif-skip': ['method=liif', 'skip=true'],
+    'lte': ['method=lte', 'hidden_dim=32', 'skip=true'],
+    'lte-noskip': ['method=lte', 'hidden_dim=32', 'skip=false'],
+    'metasr': ['method=metasr', 'hidden=[26]'],
 }
+SCHEDULES = {'main': ['epochs=20', 'milestones=[12,16,18]', 'val_every=2'],      # cpu-small's whole schedule: 2,900 iterations
+             'long': ['epochs=80', 'milestones=[48,64,72]', 'val_every=8']}      # four times as long, the steps where they were
+LRS = {'lr5e-4': 'lr=0.0005', 'lr2e-3': 'lr=0.002'}                              # half and twice cpu-small's 1e-3
+
+
+def plan() -> dict:
+    "Every run, in the order they are trained: name -> (variant, seed, schedule, settings)."
+    runs = {}
+    for seed in SEEDS:
+        for v in VARIANTS: runs[f'{v}-s{seed}'] = (v, seed, 'main', [])
+    for v in ('liif', 'liif-skip', 'lte', 'lte-noskip'): runs[f'{v}-long-s0'] = (v, 0, 'long', [])
+    for v in ('liif', 'lte', 'metasr'):
+        for tag, lr in LRS.items(): runs[f'{v}-{tag}-s0'] = (v, 0, 'main', [lr])
+    return {name: (v, seed, sched, VARIANTS[v] + SCHEDULES[sched] + extra + [f'seed={seed}', f'val_data={VAL}'])
+            for name, (v, seed, sched, extra) in runs.items()}
+
+PLAN = plan()
+
+
+def settings(name) -> dict:
+    return dict(parse_setting(s) for s in PLAN[name][3])
 
 
 def train_command(name):
-    sets = [a for s in RUN_SETS[name][2] for a in ('--set', s)]
+    sets = [a for s in PLAN[name][3] for a in ('--set', s)]
     return ['liif-edu', 'train', '--preset', 'cpu-small', *sets, '--out', str(RUNS / name), '-q']
 
 
@@ -60,14 +97,18 @@ def resampled(model, resize):
     return run
 
 
-def scores(upscaler, scales=None) -> dict:
-    return {name: {f'x{s}': round(evaluate_set(upscaler, BENCH / name, s)['mean'], 3) for s in scales or SCALES} for name in SETS}
+def scores(upscaler, scales=SCALES) -> dict:
+    return {name: {f'x{s}': round(evaluate_set(upscaler, BENCH / name, s)['mean'], 3) for s in scales} for name in SETS}
 
 
 def load() -> dict:
-    if OUT.exists(): return json.loads(OUT.read_text())
-    return dict(preset='cpu-small', protocol='benchmark', scales=[f'x{s}' for s in SCALES], runs=[], fixed_x4={},
-                published=PUBLISHED, machine=f'{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}')
+    if OUT.exists():
+        result = json.loads(OUT.read_text())
+        if result.get('schedules') == SCHEDULES: return result
+        print(f'{OUT.relative_to(ROOT)} holds another study; starting afresh')
+    return dict(preset='cpu-small', protocol='benchmark', scales=[f'x{s}' for s in SCALES], variants=VARIANTS, schedules=SCHEDULES,
+                validation=f'{VAL.relative_to(ROOT)} at x4, benchmark protocol', runs=[], fixed_x4={},
+                machine=f'{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, torch {torch.__version__}')
 
 
 def save(result):
@@ -75,21 +116,29 @@ def save(result):
 
 
 def figure():
-    "The seed-0 model of each method on a public-domain face (a bundled sample photo) at x4 and x12: data/successors_crops.png."
+    "The seed-0 model of each variant on a public-domain face (a bundled sample photo) at x4 and x12: data/successors_crops.png."
     from liif_edu.data import downsampled_pair
     from liif_edu.evaluate import psnr
     from liif_edu.images import load_image, sample_path
     from liif_edu.viz import fig_to_png, pixel_panels
-    models = {m: load_model(RUNS / f'{m}-s0' / 'last.safetensors') for m in METHOD_SETS}
+    models = {v: load_model(RUNS / f'{v}-s0' / 'last.safetensors') for v in VARIANTS}
     face = load_image(sample_path('astronaut'))[:, 40:232, 160:352]                       # 192 x 192, as in notebook 06
     panels = []
     for s in (4, 12):
         lr, hr = downsampled_pair(face, s)
-        outs = {'bicubic': bicubic(lr, hr.shape[-2:]), **{m: upscale(model, lr, size=tuple(hr.shape[-2:])) for m, model in models.items()}}
+        outs = {'bicubic': bicubic(lr, hr.shape[-2:]), **{v: upscale(model, lr, size=tuple(hr.shape[-2:])) for v, model in models.items()}}
         panels += [(v, f'{k} x{s}\n{psnr(v, hr, "benchmark", s):.2f} dB') for k, v in outs.items()] + [(hr, 'ground truth\n')]
-    png = fig_to_png(pixel_panels(panels, cols=5, fontsize=13))
+    png = fig_to_png(pixel_panels(panels, cols=len(VARIANTS) + 2, fontsize=13))
     atomic_write(FIGURE, lambda tmp: tmp.write_bytes(png))
-    print(f'wrote {FIGURE}')
+    print(f'wrote {FIGURE.name}')
+
+
+def curve(name, model_log) -> list:
+    "[(iterations, validation PSNR)]: the untrained model's first, then every validation of the run."
+    cfg = get_config('cpu-small', **settings(name))
+    torch.manual_seed(cfg.seed)                              # the same initial weights as `train` draws
+    first = [(0, round(validate(cfg.model(), cfg), 3))]
+    return first + [(int(r['iterations']), round(float(r['val_psnr']), 3)) for r in model_log if r['val_psnr']]
 
 
 def main(argv=None):
@@ -98,38 +147,50 @@ def main(argv=None):
     ap.add_argument('--figure', action='store_true', help='only redraw the picture from the seed-0 runs')
     args = ap.parse_args(argv)
     if not BENCH.exists(): sys.exit(f'the training and benchmark photos are not at {BENCH.parent}: this study needs them')
+    if Path(liif_edu.__file__).resolve().parent != ROOT / 'liif_edu': sys.exit(f'imported {liif_edu.__file__}, not this checkout\'s')
     if args.figure: return figure()
     result = load()
-    done = {f"{r['method']}-s{r['seed']}" for r in result['runs']}
+    done = {r['name'] for r in result['runs']}
     if 'bicubic' not in result:
-        result['bicubic'] = scores(bicubic); save(result)
-    far = [s for s in SCALES if s > 4]                # where the fixed-scale baseline is measured
-    for name, (method, seed, _) in RUN_SETS.items():
+        result['bicubic'] = scores(bicubic)
+        result['bicubic_val'] = round(evaluate_set(bicubic, VAL, 4)['mean'], 3)
+        save(result)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]))
+    for name, (variant, seed, schedule, _) in PLAN.items():
         if name in done or not name.startswith(args.only): continue
         cmd, last = train_command(name), RUNS / name / 'last.safetensors'
-        print('$', ' '.join(cmd), flush=True)
-        subprocess.run(cmd + (['--resume'] if last.exists() else []), check=True)
+        print(f'$ {" ".join(cmd)}', flush=True)
+        launcher = [sys.executable, '-c', 'import sys; from liif_edu.cli import main; sys.exit(main())']
+        subprocess.run(launcher + cmd[1:] + (['--resume'] if last.exists() else []), check=True, env=env, cwd=ROOT)
         trained = json.loads((RUNS / name / 'config.json').read_text())
-        assert trained['method'] == method and trained['seed'] == seed, trained     # the run folder holds the run named
+        assert all(trained[k] == (list(v) if isinstance(v, tuple) else v) for k, v in settings(name).items()), trained   # the folder holds the run named
         model = load_model(last)
         log = list(csv.DictReader((RUNS / name / 'log.csv').open()))
-        seconds = float(log[-1]['seconds'])                                                 # over every resume
         t0 = time.perf_counter()
-        result['runs'].append(dict(method=method, seed=seed, command=' '.join(cmd[:-1]).replace(str(ROOT) + '/', ''),
-                                   parameters=sum(p.numel() for p in model.parameters()), train_seconds=seconds,
-                                   loss=[round(float(row['loss']), 6) for row in log],   # the mean training loss of each epoch
-                                   psnr=scores(liif_upscaler(model)), evaluate_seconds=round(time.perf_counter() - t0, 1)))
+        run = dict(name=name, variant=variant, method=trained['method'], skip=bool(model.config.get('skip', False)), seed=seed,
+                   schedule=schedule, iterations=int(log[-1]['iterations']), lr=trained['lr'],
+                   parameters=sum(p.numel() for p in model.parameters()),
+                   command=' '.join(cmd[:-1]).replace(str(ROOT) + '/', ''),
+                   train_seconds=float(log[-1]['seconds']),                            # over every resume
+                   loss=[round(float(row['loss']), 6) for row in log],                  # the mean training loss of each epoch
+                   curve=curve(name, log),
+                   psnr=scores(liif_upscaler(model)),
+                   psnr_clipped=scores(liif_upscaler(model, cell_scale=4), FAR))        # LTE's protocol: the cell of x4
+        run['evaluate_seconds'] = round(time.perf_counter() - t0, 1)
+        run['finished'] = time.strftime('%Y-%m-%d %H:%M:%S')
+        result['runs'].append(run)
         done.add(name)
         save(result)
-        print(f'{name}: trained in {seconds / 60:.1f} min; wrote {OUT}', flush=True)
-    for seed in SEEDS:                               # the fixed-scale baseline, from each LIIF run
-        if f'liif-s{seed}' in done and str(seed) not in result['fixed_x4']:
-            model, t0 = load_model(RUNS / f'liif-s{seed}' / 'last.safetensors'), time.perf_counter()
-            result['fixed_x4'][str(seed)] = dict(psnr={k: scores(resampled(model, f), far) for k, f in RESIZE.items()},
-                                                 evaluate_seconds=round(time.perf_counter() - t0, 1))
-            save(result)
-            print(f'liif-s{seed} at x4, resized: wrote {OUT}', flush=True)
-    if all((RUNS / f'{m}-s0' / 'last.safetensors').exists() for m in METHOD_SETS): figure()
+        print(f'{name}: trained in {run["train_seconds"] / 60:.1f} min, evaluated in {run["evaluate_seconds"] / 60:.1f}; '
+              f'wrote {OUT.name}', flush=True)
+        if name.endswith('-s2') and all(f'liif-s{s}' in done for s in SEEDS):                  # the fixed-scale baseline, from the LIIF runs
+            for s in SEEDS:
+                if str(s) in result['fixed_x4']: continue
+                m = load_model(RUNS / f'liif-s{s}' / 'last.safetensors')
+                result['fixed_x4'][str(s)] = {k: scores(resampled(m, f), FAR) for k, f in
+                                              (('bicubic', Image.BICUBIC), ('lanczos', Image.LANCZOS))}
+                save(result)
+        if name == f'{list(VARIANTS)[-1]}-s0': figure()                                       # every variant's seed 0 is done
 
 
 if __name__ == '__main__':
