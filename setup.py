@@ -23,8 +23,11 @@ setup(
     license=lic[0],
     keywords=cfg['keywords'].split(),
     url=cfg['git_url'],
-    packages=find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
-    include_package_data=True,
+    # The bundled models and photos live in data/ of the repository; in an installed package they are liif_edu/assets.
+    packages=find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']) + [cfg['lib_path'] + '.assets'],
+    package_dir={cfg['lib_path'] + '.assets': 'data'},
+    package_data={cfg['lib_path'] + '.assets': ['models/*.safetensors', 'models/*.json', 'photos/*/*']},
+    include_package_data=False,
     python_requires='>=' + min_python,
     install_requires=cfg['requirements'].split(),
     extras_require={'dev': cfg['dev_requirements'].split()},

@@ -20,7 +20,8 @@ import time
 
 import torch
 
-from liif_edu.inference import DEFAULT_MAX_MEMORY, decode_table, latent_table
+from liif_edu.inference import decode_table, latent_table
+from liif_edu.devices import DEFAULT_MAX_MEMORY
 from liif_edu.model import LIIF, render
 from liif_edu.upscale import upscale
 

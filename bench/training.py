@@ -18,9 +18,9 @@ import time
 import torch
 
 from liif_edu.encoders import count_params
-from liif_edu.images import DATA_DIR
+from liif_edu.paths import SAMPLES_DIR
 from liif_edu.inference import FactorisedTraining
-from liif_edu.train import get_config
+from liif_edu.config import get_config
 
 # presets, batch, LR input side, queries per example, timed steps
 SIZES = {
@@ -57,7 +57,7 @@ def main():
     batch = dict(inp=torch.rand(B, 3, inp, inp), coord=torch.rand(B, q, 2) * 2 - 1,
                  cell=torch.full((B, q, 2), 1 / inp), gt=torch.rand(B, q, 3))  # cell: a pixel of the x2 output
     for name in presets:
-        model = get_config(name, data=str(DATA_DIR / 'samples'), val_data='').model()
+        model = get_config(name, data=str(SAMPLES_DIR), val_data='').model()
         fast = FactorisedTraining(copy.deepcopy(model))
         grads = []
         for m in (model, fast):

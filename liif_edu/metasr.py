@@ -8,9 +8,8 @@ __all__ = ['corner_latent', 'MetaUpscale', 'MetaSR']
 # %% ../nbs/a10_metasr.ipynb #49f0c383
 import torch
 from torch import nn
-from .encoders import EDSR
+from .encoders import EDSR, MLP, split_config
 from .latent import nearest_latent, latent_coord, unfold_features, gather_latents
-from .model import MLP
 
 # %% ../nbs/a10_metasr.ipynb #3d18d98c
 def corner_latent(coord: torch.Tensor, # (..., 2) query pixel centres (row, col) in [-1, 1]
@@ -43,6 +42,8 @@ class MetaUpscale(nn.Module):
 # %% ../nbs/a10_metasr.ipynb #6598cdfa
 class MetaSR(nn.Module):
     "MetaSR as in the LIIF paper: the latent under each query pixel's corner, decoded by a linear map predicted from the position and the scale."
+    name = 'metasr'                                     # what messages call it (a loaded model: its file), as the official code does
+    official_keys = {'imnet.': 'decoder.weight_net.'}   # the official state dict's prefixes -> this module's
     def __init__(self,
                  encoder: nn.Module = None,  # any module (B,3,h,w) -> (B,C,h,w) with `out_dim` = C; default EDSR-baseline
                  hidden=(256,),              # hidden sizes of the weight network (the reference: one layer of 256)
@@ -50,7 +51,7 @@ class MetaSR(nn.Module):
         super().__init__()
         self.encoder = EDSR() if encoder is None else encoder
         self.decoder = MetaUpscale(self.encoder.out_dim * 9, out_dim, hidden)
-        self.feat, self.name = None, 'metasr'         # the latent grid of the last `gen_feat`; what figures call the model
+        self.feat = None                                # the latent grid of the last `gen_feat`
 
     @property
     def config(self) -> dict:
@@ -59,9 +60,30 @@ class MetaSR(nn.Module):
         return dict(model='MetaSR', encoder=dict(name=type(self.encoder).__name__, args=self.encoder.config),
                     hidden=hidden, out_dim=self.decoder.out_dim)
 
+    @classmethod
+    def from_config(cls, config: dict) -> 'MetaSR':
+        "A freshly initialised model of `config` (what `config` returns)."
+        encoder, args = split_config(config)
+        return cls(encoder, **args)
+
+    @classmethod
+    def from_official(cls, args: dict, encoder: nn.Module) -> 'MetaSR':
+        "A freshly initialised model as an official checkpoint describes it, around `encoder` (the weight network is fixed in its code)."
+        return cls(encoder)
+
+    def official_args(self) -> dict:
+        "This model's arguments in the official checkpoint's layout (the inverse of `from_official`)."
+        if self.config['hidden'] != [256] or self.decoder.out_dim != 3:
+            raise ValueError('the official MetaSR has a weight network with one hidden layer of 256, and 3 colours')
+        return {}
+
+    def encode(self, inp: torch.Tensor) -> torch.Tensor:
+        "The latent grid (B,C,h,w) of images `inp` (B,3,h,w) in [0,1]: the encoder sees them shifted to [-1,1]."
+        return self.encoder((inp - 0.5) / 0.5)
+
     def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
         "Encode images `inp` (B,3,h,w) in [0,1] into the latent grid (B,C,h,w), kept for `query_rgb`."
-        self.feat = self.encoder((inp - 0.5) / 0.5)
+        self.feat = self.encode(inp)
         return self.feat
 
     def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor = None) -> torch.Tensor:

@@ -10,9 +10,8 @@ import time
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from .data import ImageFolder, RandomScalePairs
-# the machinery around the loop lives in appendix a9_runs; these names are re-exported here for `from liif_edu.train import ...`
-from .runs import PRESETS, LOSSES, TrainConfig, TrainingError, LiveCurves, check_config, get_config, plot_history, train, validate
+from .data import RandomScalePairs
+from .folders import ImageFolder
 
 # %% ../nbs/06_training.ipynb #37495c0d
 def train_step(model, opt, batch: dict, loss=F.l1_loss) -> float:

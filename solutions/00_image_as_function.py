@@ -26,7 +26,8 @@ def _measure():
     import torch.nn.functional as F
     from liif_edu.data import downsampled_pair
     from liif_edu.evaluate import psnr
-    from liif_edu.images import load_image, sample_path
+    from liif_edu.images import load_image
+    from liif_edu.paths import sample_path
     lr, hr = downsampled_pair(load_image(sample_path('astronaut'))[:, 0:480, 16:496], 10)
     up = lambda ac: F.interpolate(lr[None], size=(480, 480), mode='bilinear', align_corners=ac)[0]
     return psnr(up(False), hr, 'benchmark', 10) - psnr(up(True), hr, 'benchmark', 10)

@@ -2,7 +2,8 @@
 import torch
 from liif_edu.checkpoint import load_model
 from liif_edu.data import downsampled_pair
-from liif_edu.images import load_image, sample_path
+from liif_edu.images import load_image
+from liif_edu.paths import sample_path
 from liif_edu.model import render
 
 

@@ -3,7 +3,8 @@ import json
 import math
 import torch
 from liif_edu.evaluate import psnr
-from liif_edu.images import DATA_DIR, load_image, sample_path
+from liif_edu.images import load_image
+from liif_edu.paths import sample_path, RESULTS_DIR
 
 
 # 1. The benchmark protocol, from its definition: clamp the output, take the luma of the difference
@@ -19,7 +20,7 @@ def my_psnr(sr, hr, scale):
 #    exercise is cpu-small's gain at x2 (about 2 dB); the paper's model has about 15 times its parameters and saw
 #    hundreds of times as many examples, so it gains more. Read off the saved sweep afterwards, it gains about 4.3 dB on
 #    Set5 at x2 and about 2 dB at x12.
-sweep = json.loads((DATA_DIR / 'sweep_official.json').read_text())
+sweep = json.loads((RESULTS_DIR / 'sweep_official.json').read_text())
 set5 = next(v for k, v in sweep.items() if k.endswith('Set5'))
 gain_prediction = tuple(set5['liif_edu'][s] - set5['bicubic'][s] for s in ('x2', 'x12'))
 

@@ -3,7 +3,8 @@ import torch
 from liif_edu.checkpoint import load_model
 from liif_edu.data import bicubic, downsampled_pair
 from liif_edu.evaluate import psnr
-from liif_edu.images import load_image, sample_path
+from liif_edu.images import load_image
+from liif_edu.paths import sample_path
 from liif_edu.upscale import upscale
 
 

@@ -25,14 +25,15 @@ The table of notebook 11, filled in:
 import time
 import torch
 import torch.nn.functional as F
-from liif_edu.data import RandomScalePairs, read_pixels
+from liif_edu.data import RandomScalePairs
+from liif_edu.folders import read_pixels
+from liif_edu.paths import SAMPLES_DIR
 from liif_edu.encoders import EDSR, count_params
-from liif_edu.exercises import check_grey_liif
-from liif_edu.images import DATA_DIR
+from liif_edu.course.ex11 import check_grey_liif
 from liif_edu.inference import FactorisedTraining
 from liif_edu.model import LIIF
 
-TRAIN_PHOTOS = sorted(p for p in (DATA_DIR / 'samples').iterdir()
+TRAIN_PHOTOS = sorted(p for p in (SAMPLES_DIR).iterdir()
                       if p.suffix in ('.png', '.jpg') and p.stem not in check_grey_liif.held_out)   # never the held-out ones
 
 

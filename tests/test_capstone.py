@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from liif_edu.paths import SAMPLES_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,17 +22,17 @@ def sol():
 
 def verdict(model):
     "check_grey_liif's return value and its one line."
-    from liif_edu.exercises import check_grey_liif
+    from liif_edu.course.ex11 import check_grey_liif
     out = io.StringIO()
     with contextlib.redirect_stdout(out): ok = check_grey_liif(model)
     return ok, out.getvalue()
 
 
 def test_training_photos_exclude_the_held_out_ones(sol):
-    from liif_edu.exercises import check_grey_liif
+    from liif_edu.course.ex11 import check_grey_liif
     stems = [p.stem for p in sol['TRAIN_PHOTOS']]
     assert stems and not set(stems) & set(check_grey_liif.held_out), stems
-    assert set(check_grey_liif.held_out) < {p.stem for p in (ROOT / 'data' / 'samples').iterdir()}
+    assert set(check_grey_liif.held_out) < {p.stem for p in SAMPLES_DIR.iterdir()}
 
 
 def test_a_short_run_has_grey_shapes_and_learns(sol):

@@ -6,12 +6,15 @@ import torch
 from safetensors.torch import safe_open, save_file
 
 import liif_edu.checkpoint as ckpt
+
+from liif_edu.paths import BUNDLED_MODEL
 from liif_edu.model import LIIF
+from liif_edu.official import official_checkpoint
 
 
 def test_no_bundled_model(monkeypatch, tmp_path):
     monkeypatch.setattr(ckpt, 'BUNDLED_MODEL', tmp_path / 'model.safetensors')
-    with pytest.raises(ckpt.CheckpointError, match='no bundled model .* comes with a clone'):
+    with pytest.raises(ckpt.CheckpointError, match='no bundled model .* reinstall liif_edu, or clone its repository'):
         ckpt.load_model('bundled')
 
 
@@ -39,7 +42,7 @@ def test_unknown_encoder_in_config(tmp_path):
 
 
 def test_truncated_official_checkpoint(tmp_path):
-    torch.save(ckpt.official_checkpoint(LIIF(hidden=(8,))), tmp_path / 'full.pth')
+    torch.save(official_checkpoint(LIIF(hidden=(8,))), tmp_path / 'full.pth')
     data = (tmp_path / 'full.pth').read_bytes()
     (tmp_path / 'cut.pth').write_bytes(data[: len(data) // 2])
     with pytest.raises(ckpt.CheckpointError, match='not a readable PyTorch checkpoint') as e:

@@ -15,11 +15,12 @@ import pytest
 import torch
 from PIL import Image
 
-from liif_edu.checkpoint import official_checkpoint, save_model
+from liif_edu.checkpoint import save_model
+from liif_edu.official import official_checkpoint
 from liif_edu.encoders import EDSR
 from liif_edu.model import LIIF
 
-DATA = Path(__file__).resolve().parent.parent / 'data'
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def liif_edu(*args):
@@ -91,12 +92,12 @@ def test_lean_start():
 
 def test_self_ensemble_help_states_the_measured_gain():
     from liif_edu.cli import SELF_ENSEMBLE_GAIN
-    res = json.loads((DATA / 'self_ensemble.json').read_text())['psnr']
+    res = json.loads((ROOT / 'data' / 'results' / 'self_ensemble.json').read_text())['psnr']
     gains = [res[f'{name} x4']['self_ensemble'] - res[f'{name} x4']['plain'] for name in ('Set5', 'Set14')]
     assert SELF_ENSEMBLE_GAIN == f'+{sum(gains) / 2:.2f} dB', (SELF_ENSEMBLE_GAIN, gains)
     r = liif_edu('upscale', '--help')
     assert SELF_ENSEMBLE_GAIN in ' '.join(r.stdout.split()) and '8x the time' in ' '.join(r.stdout.split())
-    readme = ' '.join((DATA.parent / 'README.md').read_text().split())
+    readme = ' '.join((ROOT / 'README.md').read_text().split())
     assert '--self-ensemble' in readme and f'{SELF_ENSEMBLE_GAIN} at x4 on Set5 and Set14' in readme and '8x the time' in readme
 
 

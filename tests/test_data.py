@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liif_edu.data import DataError, benchmark_pairs, image_files
+from liif_edu.data import benchmark_pairs
+from liif_edu.folders import image_files
+from liif_edu.errors import DownloadError
 from liif_edu.download import download, download_benchmarks, download_div2k
 
 
@@ -96,7 +98,7 @@ def test_corrupt_download_is_refused_and_deleted(server, tmp_path):
     body = div2k_zip()
     Server.files['DIV2K_valid_HR.zip'] = body
     wrong = {'DIV2K_valid_HR.zip': (len(body), '0' * 64)}
-    with pytest.raises(DataError, match='wrong SHA-256'):
+    with pytest.raises(DownloadError, match='wrong SHA-256'):
         download_div2k(tmp_path, splits=('valid',), base_url=server, files=wrong, progress=False)
     assert list(tmp_path.iterdir()) == []                                    # no zip, no part file, no folder
 
@@ -104,7 +106,7 @@ def test_corrupt_download_is_refused_and_deleted(server, tmp_path):
 def test_short_download_can_resume(server, tmp_path):
     body = div2k_zip()
     Server.files['f.zip'] = body[:2000]                                      # the connection "drops" after 2000 bytes
-    with pytest.raises(DataError, match='run the same command again to resume'):
+    with pytest.raises(DownloadError, match='run the same command again to resume'):
         download(server + 'f.zip', tmp_path / 'f.zip', size=len(body), progress=False)
     Server.files['f.zip'] = body
     download(server + 'f.zip', tmp_path / 'f.zip', hashlib.sha256(body).hexdigest(), len(body), progress=False)
@@ -113,9 +115,9 @@ def test_short_download_can_resume(server, tmp_path):
 
 
 def test_missing_file_and_unreachable_server(server, tmp_path):
-    with pytest.raises(DataError, match='404'):
+    with pytest.raises(DownloadError, match='404'):
         download(server + 'nope.zip', tmp_path / 'nope.zip', progress=False)
-    with pytest.raises(DataError, match='stopped'):
+    with pytest.raises(DownloadError, match='stopped'):
         download('http://127.0.0.1:9/x.zip', tmp_path / 'x.zip', progress=False)  # port 9: nothing listens
 
 
@@ -159,11 +161,11 @@ def test_benchmarks_download_unpack_and_evaluate(server, tmp_path):
 def test_benchmarks_refuse_a_corrupt_archive(server, tmp_path):
     body = benchmark_tar()
     Server.files['benchmark.tar'] = body
-    with pytest.raises(DataError, match='wrong SHA-256'):
+    with pytest.raises(DownloadError, match='wrong SHA-256'):
         download_benchmarks(tmp_path, sets=('Set5',), url=server + 'benchmark.tar', files={'benchmark.tar': (len(body), '0' * 64)},
                             progress=False)
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(DataError, match='no benchmark/B100/HR/'):                # the right checksum, the wrong archive
+    with pytest.raises(DownloadError, match='no benchmark/B100/HR/'):                # the right checksum, the wrong archive
         download_benchmarks(tmp_path, sets=('B100',), url=server + 'benchmark.tar',
                             files={'benchmark.tar': (len(body), hashlib.sha256(body).hexdigest())}, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['benchmark.tar']   # kept, so a retry need not download it again

@@ -3,15 +3,15 @@ import json
 from pathlib import Path
 from PIL import Image
 from liif_edu.data import bicubic
+from liif_edu.paths import SAMPLES_DIR, RESULTS_DIR
 from liif_edu.evaluate import evaluation_sets, scale_sweep
-from liif_edu.images import DATA_DIR
 
 NOTEBOOK = Path(__file__).parents[1] / 'nbs' / '07_evaluation.ipynb'
 
 
 def test_missing_benchmarks_fall_back_to_the_bundled_photos(tmp_path, capsys):
     sets = evaluation_sets(tmp_path / 'missing')
-    assert sets == {'bundled photos': DATA_DIR / 'samples'}
+    assert sets == {'bundled photos': SAMPLES_DIR}
     said = capsys.readouterr().out
     assert said.count('\n') == 1 and 'no benchmark sets at' in said and 'not comparable' in said
     scores = scale_sweep({'bicubic': bicubic}, sets['bundled photos'], scales=(4,))   # the fallback folder can be evaluated
@@ -37,11 +37,11 @@ def test_the_notebook_cell_measures_the_bundled_photos(tmp_path, capsys):
         crops.mkdir(exist_ok=True)
         for f in sorted(Path(folder).glob('*.png'))[:2]: Image.open(f).convert('RGB').crop((0, 0, 96, 96)).save(crops / f.name)
         return scale_sweep(upscalers, crops, scales, **kw)
-    scope = {'BENCH': tmp_path / 'missing', 'json': json, 'DATA_DIR': DATA_DIR, 'bicubic': bicubic, 'scale_sweep': small_sweep,
+    scope = {'BENCH': tmp_path / 'missing', 'json': json, 'SAMPLES_DIR': SAMPLES_DIR, 'RESULTS_DIR': RESULTS_DIR, 'bicubic': bicubic, 'scale_sweep': small_sweep,
              'evaluation_sets': evaluation_sets, 'sweep_table': __import__('liif_edu.evaluate', fromlist=['sweep_table']).sweep_table,
              'Markdown': Markdown, 'display': shown.append, 'test_eq': test_eq}
     exec(cell, scope)
     said = capsys.readouterr().out
     assert 'no benchmark sets at' in said and 'not on these photos' in said
     assert len(shown) == 1 and 'bundled photos' in shown[0].data and '| bundled model - bicubic |' in shown[0].data
-    assert asked == [(DATA_DIR / 'samples', (2, 4, 12))] and set(scope['here']['bicubic']) == {2, 4, 12}
+    assert asked == [(SAMPLES_DIR, (2, 4, 12))] and set(scope['here']['bicubic']) == {2, 4, 12}

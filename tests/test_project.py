@@ -119,7 +119,7 @@ def test_method_track_is_the_method():
         cells = json.loads((ROOT / 'nbs' / f'{name}.ipynb').read_text())['cells']
         text = lambda kind: '\n'.join(''.join(c['source']) for c in cells if c['cell_type'] == kind)
         assert 'FigureExplorer(' in text('code') or 'LiveCurves()' in text('code'), f'{name}: no widget'
-        assert '## Exercises' in text('markdown') and 'from liif_edu.exercises import' in text('code'), f'{name}: no exercises'
+        assert '## Exercises' in text('markdown') and 'from liif_edu.course.ex' in text('code'), f'{name}: no exercises'
         mentions = [w for w in MACHINERY if w in text('markdown')]
         assert len(mentions) <= 1, f'{name}: its prose discusses machinery ({mentions}); that belongs in the appendix'
 
@@ -156,8 +156,8 @@ def test_nothing_is_repeated_in_a_row():
 
 
 def test_readme_states_the_measured_cpu_small_time():
-    """The README's training time for cpu-small is the one measured and saved in data/cpu_small.json, not a guess."""
+    """The README's training time for cpu-small is the one measured and saved in data/results/cpu_small.json, not a guess."""
     import json, re
-    minutes = json.loads((ROOT / 'data' / 'cpu_small.json').read_text())['minutes']
+    minutes = json.loads((ROOT / 'data' / 'results' / 'cpu_small.json').read_text())['minutes']
     stated = re.findall(r'cpu-small[^\n]*?about (\d+) minutes', (ROOT / 'README.md').read_text())
     assert stated and all(int(m) == round(minutes) for m in stated), (stated, minutes)

@@ -12,7 +12,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from liif_edu.checkpoint import load_official, official_checkpoint
+from liif_edu.checkpoint import load_official
+from liif_edu.official import official_checkpoint
 from liif_edu.coords import make_coord
 from liif_edu.encoders import EDSR, RDN
 from liif_edu.model import LIIF

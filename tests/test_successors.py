@@ -27,11 +27,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from liif_edu.checkpoint import CheckpointError, load_model, model_from_config, save_model
-from liif_edu.encoders import EDSR, RDN, count_params
+from liif_edu.checkpoint import load_model, save_model
+from liif_edu.models import model_from_config
+from liif_edu.errors import CheckpointError
+from liif_edu.encoders import EDSR, RDN, count_params, MLP
 from liif_edu.lte import LTE
 from liif_edu.metasr import MetaSR
-from liif_edu.model import MLP, render
+from liif_edu.model import render
 
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
 NAMES = ('metasr', 'lte')

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from liif_edu.checkpoint import load_model
-from liif_edu.images import DATA_DIR
-from liif_edu.runs import load_checkpoint
+from liif_edu.checkpoint import load_model, load_checkpoint
+
+from liif_edu.paths import SAMPLES_DIR
 
 LIIF_EDU = shutil.which("liif-edu")
 ROOT = Path(__file__).resolve().parent.parent
-TINY = dict(data=str(DATA_DIR / 'samples'), encoder_args=dict(n_resblocks=1, n_feats=8), inp_size=16, sample_q=64,
+TINY = dict(data=str(SAMPLES_DIR), encoder_args=dict(n_resblocks=1, n_feats=8), inp_size=16, sample_q=64,
             repeat=2, lr=1e-3, milestones=[3], val_data='')
 
 
@@ -95,7 +95,7 @@ def test_two_gloo_processes_match_one(tmp_path):
 
 
 def weights_at_init(cfg_path):
-    from liif_edu.train import get_config
+    from liif_edu.config import get_config
     torch.manual_seed(0)
     return get_config(config_file=cfg_path).model().state_dict()
 
@@ -131,14 +131,14 @@ def test_bad_configurations_fail_early_with_one_line(tmp_path):
 
 
 def test_cli_train_then_use_the_checkpoint(tmp_path):
-    cfg = config(tmp_path, hidden=[16], batch_size=2, epochs=2, val_data=str(DATA_DIR / 'samples'), val_scale=3)
+    cfg = config(tmp_path, hidden=[16], batch_size=2, epochs=2, val_data=str(SAMPLES_DIR), val_scale=3)
     r = run('train', '--config', cfg, '--out', tmp_path / 'run', '-q')
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in (tmp_path / 'run').iterdir())
     assert names == ['best.safetensors', 'config.json', 'curve.png', 'last.safetensors', 'log.csv'], names
     again = run('train', '--config', cfg, '--out', tmp_path / 'run', '-q')    # never overwrite a run silently
     assert again.returncode != 0 and '--resume' in again.stderr
-    up = run('upscale', DATA_DIR / 'samples' / 'coffee.png', '-o', tmp_path / 'big.png', '--scale', '1.5',
+    up = run('upscale', SAMPLES_DIR / 'coffee.png', '-o', tmp_path / 'big.png', '--scale', '1.5',
              '--model', tmp_path / 'run' / 'best.safetensors', '-q')         # a training checkpoint is a model
     assert up.returncode == 0, up.stderr
 
@@ -157,19 +157,19 @@ def test_every_ablation_variant_builds_trains_and_evaluates(tmp_path):
     import runpy
     from liif_edu.cli import parse_setting
     from liif_edu.evaluate import evaluate_set
-    from liif_edu.images import DATA_DIR
-    from liif_edu.train import get_config, train
+    from liif_edu.config import get_config
+    from liif_edu.runs import train
     from liif_edu.upscale import liif_upscaler
     variants = runpy.run_path(str(ROOT / 'tools' / 'ablations.py'))['VARIANTS']
     assert set(variants) == {'liif', 'no-cell', 'no-unfold', 'no-ensemble', 'no-depth', 'liif-seed1'}
-    tiny = dict(data=str(DATA_DIR / 'samples'), inp_size=16, sample_q=64, batch_size=2, repeat=1, epochs=1, val_data='')
+    tiny = dict(data=str(SAMPLES_DIR), inp_size=16, sample_q=64, batch_size=2, repeat=1, epochs=1, val_data='')
     configs = {}
     for name, (label, sets) in variants.items():
         cfg = get_config('cpu-small', **dict(parse_setting(s) for s in sets), **tiny)
         configs[name] = cfg
         train(cfg, tmp_path / name, progress=False)
         model = load_model(tmp_path / name / 'last.safetensors')
-        psnr = evaluate_set(liif_upscaler(model), DATA_DIR / 'samples', 3)['mean']
+        psnr = evaluate_set(liif_upscaler(model), SAMPLES_DIR, 3)['mean']
         assert 5 < psnr < 60, (name, psnr)
     assert not configs['no-cell'].cell_decode and not configs['no-unfold'].feat_unfold and not configs['no-ensemble'].local_ensemble
     assert configs['no-depth'].hidden == (64,) and configs['liif'].hidden == (64, 64) and configs['liif-seed1'].seed == 1
@@ -184,12 +184,12 @@ def test_every_successor_run_builds_the_model_it_names():
     from liif_edu.lte import LTE
     from liif_edu.metasr import MetaSR
     from liif_edu.model import LIIF
-    from liif_edu.train import get_config
+    from liif_edu.config import get_config
     tool = runpy.run_path(str(ROOT / 'tools' / 'successors.py'))
     plan, kinds = tool['PLAN'], {'liif': LIIF, 'metasr': MetaSR, 'lte': LTE}
     assert [n for n, (_, _, sched, _) in plan.items() if sched == 'main' and 'lr' not in n] == [
         f'{v}-s{s}' for s in (0, 1, 2) for v in ('liif', 'liif-skip', 'lte', 'lte-noskip', 'metasr')]
-    bundled = dict(data=str(DATA_DIR / 'samples'), val_data='')
+    bundled = dict(data=str(SAMPLES_DIR), val_data='')
     cfgs = {name: get_config('cpu-small', **{**tool['settings'](name), **bundled}) for name in plan}
     params = {}
     for name, (variant, seed, _, _) in plan.items():
@@ -205,7 +205,7 @@ def test_every_successor_run_builds_the_model_it_names():
         assert next(iter(same))[2] * 145 == iterations                      # 145 iterations per epoch of T91 + BSD200 at repeat 4
     assert {c.seed for c in cfgs.values()} == {0, 1, 2} and all((c.scale_min, c.scale_max) == (1, 4) for c in cfgs.values())
     assert {c.lr for c in cfgs.values()} == {5e-4, 1e-3, 2e-3}
-    assert {tool['settings'](n)['val_data'] for n in plan} == {str(DATA_DIR / 'samples')}   # validated on held-out photos, not a test set
+    assert {tool['settings'](n)['val_data'] for n in plan} == {str(SAMPLES_DIR)}   # validated on held-out photos, not a test set
     torch.manual_seed(0)
     out = tool['resampled'](cfgs['liif-s0'].model().eval(), tool['Image'].LANCZOS)(torch.rand(3, 5, 7), (37, 52))
     assert out.shape == (3, 37, 52) and 0 <= out.min() and out.max() <= 1

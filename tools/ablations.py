@@ -1,4 +1,4 @@
-"""The paper's ablations (Table 3) at CPU scale: train the variants, evaluate them, write data/ablations.json.
+"""The paper's ablations (Table 3) at CPU scale: train the variants, evaluate them, write data/results/ablations.json.
 
     python tools/ablations.py           # trains what is missing under runs/ablation/, then evaluates every variant
 
@@ -6,12 +6,12 @@ Every run is the project's own command, `liif-edu train --preset cpu-small --set
 seed, data and budget (20 epochs of 145 iterations on T91 + BSD200); one more seed of the full model measures the
 run-to-run spread. Each finished run is evaluated with `liif-edu evaluate` on Set5 and Set14 under the benchmark
 protocol. A run that already finished is not trained again; an interrupted one is resumed. Each run takes about as long
-as notebook 06's cpu-small run (its time is in data/cpu_small.json); the evaluation adds a few minutes per run.
+as notebook 06's cpu-small run (its time is in data/results/cpu_small.json); the evaluation adds a few minutes per run.
 """
 import csv, json, subprocess, sys, tempfile, time
 from pathlib import Path
 
-from liif_edu.runs import atomic_write
+from liif_edu.paths import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / 'runs' / 'ablation'

@@ -1,4 +1,4 @@
-"""The bicubic baselines of notebook 07, measured on the benchmark sets: writes data/bicubic_baselines.json.
+"""The bicubic baselines of notebook 07, measured on the benchmark sets: writes data/results/bicubic_baselines.json.
 
     python tools/bicubic_baselines.py        # seconds
 
@@ -18,11 +18,10 @@ import torch.nn.functional as F
 
 from liif_edu.data import bicubic
 from liif_edu.evaluate import evaluate_set
-from liif_edu.images import DATA_DIR, SHARED_DATA
-from liif_edu.runs import atomic_write
+from liif_edu.paths import SHARED_DATA, RESULTS_DIR, atomic_write
 
 BENCH = SHARED_DATA / 'benchmark'
-OUT = DATA_DIR / 'bicubic_baselines.json'
+OUT = RESULTS_DIR / 'bicubic_baselines.json'
 CASES = (('Set5', 2), ('Set5', 4), ('Set14', 4))    # the baselines published with the benchmark copies
 
 

@@ -1,4 +1,4 @@
-"""Bundle a finished training run as the project's bundled model: data/model.safetensors and data/model_card.json.
+"""Bundle a finished training run as the project's bundled model: data/models/bundled.safetensors and data/models/bundled.json.
 
     python tools/bundle_model.py runs/bundled
 
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import torch
 
-from liif_edu.checkpoint import BUNDLED_MODEL, load_model, save_model
-from liif_edu.data import bicubic, image_files
+from liif_edu.checkpoint import load_model, save_model, load_checkpoint
+from liif_edu.paths import BUNDLED_MODEL, SHARED_DATA, atomic_write, MODEL_DIR
+from liif_edu.data import bicubic
+from liif_edu.folders import image_files
 from liif_edu.encoders import count_params
-from liif_edu.evaluate import scale_name, scale_sweep
+from liif_edu.evaluate import scale_sweep
+from liif_edu.scales import scale_name
 from liif_edu.upscale import liif_upscaler
-from liif_edu.images import SHARED_DATA
-from liif_edu.runs import atomic_write, load_checkpoint
 
 SCALES = (2, 3, 4, 6, 8)
 SETS = ('Set5', 'Set14')
@@ -75,7 +76,7 @@ def main():
             'psnr_db': results,
         },
     }
-    atomic_write(BUNDLED_MODEL.with_name('model_card.json'), lambda tmp: tmp.write_text(json.dumps(card, indent=1) + '\n'))
+    atomic_write(MODEL_DIR / 'bundled.json', lambda tmp: tmp.write_text(json.dumps(card, indent=1) + '\n'))
     for name, rows in results.items():
         print(name, ' '.join(f"{s}: {r['liif_edu']:.2f} ({r['gain']:+.2f})" for s, r in rows.items()))
 

@@ -1,5 +1,5 @@
 """What the cell is worth out of the training range (notebook 07): PSNR at x12 and x30 with the true cell, with the
-cell of x4, and for a model trained with no cell at all; writes data/cell_x12_x30.json.
+cell of x4, and for a model trained with no cell at all; writes data/results/cell_x12_x30.json.
 
     python tools/cell_x12_x30.py                                  # all of it: many minutes on a CPU
     python tools/cell_x12_x30.py --sets Set5 --scales 30 --out /tmp/check.json   # a part, for a quicker check
@@ -18,15 +18,15 @@ from pathlib import Path
 import torch
 
 from liif_edu.checkpoint import load_model
-from liif_edu.evaluate import scale_name, scale_sweep
-from liif_edu.images import DATA_DIR, SHARED_DATA
-from liif_edu.runs import atomic_write
+from liif_edu.evaluate import scale_sweep
+from liif_edu.scales import scale_name
+from liif_edu.paths import SHARED_DATA, RESULTS_DIR, atomic_write
 from liif_edu.upscale import liif_upscaler
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = SHARED_DATA / 'benchmark'
 RUNS = ROOT / 'runs' / 'ablation'
-OUT = DATA_DIR / 'cell_x12_x30.json'
+OUT = RESULTS_DIR / 'cell_x12_x30.json'
 
 
 def methods(runs=RUNS, device='cpu') -> dict:

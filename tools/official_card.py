@@ -1,4 +1,4 @@
-"""Write data/official_model_card.json: what the `official` model is, where it comes from, and how well it does.
+"""Write data/models/official.json: what the `official` model is, where it comes from, and how well it does.
 
     liif-edu evaluate --model official --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 \
         --scales 2,3,4,6,8 --json official.json
@@ -9,11 +9,12 @@ The weights themselves are never in the repository: `liif-edu fetch official` fe
 import argparse, json
 from pathlib import Path
 
-from liif_edu.checkpoint import BUNDLED_MODEL, OFFICIAL, load_model
+from liif_edu.checkpoint import load_model
+from liif_edu.download import OFFICIAL
+from liif_edu.paths import BUNDLED_MODEL, atomic_write, MODEL_DIR
 from liif_edu.encoders import count_params
-from liif_edu.runs import atomic_write
 
-CARD = BUNDLED_MODEL.with_name('official_model_card.json')
+CARD = MODEL_DIR / 'official.json'
 SCALES = ('x2', 'x3', 'x4', 'x6', 'x8')
 PAPER_RDN_LIIF = {'Set5': dict(x2=38.17, x3=34.68, x4=32.50, x6=29.15, x8=27.14),      # Chen et al. 2021, Table 2
                   'Set14': dict(x2=33.97, x3=30.53, x4=28.80, x6=26.64, x8=25.15)}

@@ -1,4 +1,4 @@
-"""The self-ensemble measured with the paper's weights: writes data/self_ensemble.json.
+"""The self-ensemble measured with the paper's weights: writes data/results/self_ensemble.json.
 
     python tools/self_ensemble.py        # about an hour on a 2-core CPU; minutes on a GPU
 
@@ -15,11 +15,10 @@ import torch
 
 from liif_edu.checkpoint import load_model
 from liif_edu.evaluate import evaluate_set
-from liif_edu.images import DATA_DIR, SHARED_DATA
-from liif_edu.runs import atomic_write
+from liif_edu.paths import SHARED_DATA, RESULTS_DIR, atomic_write
 from liif_edu.upscale import liif_upscaler
 
-OUT = DATA_DIR / 'self_ensemble.json'
+OUT = RESULTS_DIR / 'self_ensemble.json'
 
 
 def main():

@@ -1,8 +1,8 @@
-"""LIIF, its baseline (MetaSR) and its successor (LTE) in one controlled study at CPU scale: data/successors.json.
+"""LIIF, its baseline (MetaSR) and its successor (LTE) in one controlled study at CPU scale: data/results/successors.json.
 
-    python tools/successors.py              # trains and evaluates every run that data/successors.json lacks
+    python tools/successors.py              # trains and evaluates every run that data/results/successors.json lacks
     python tools/successors.py --only lte   # only the runs whose name starts with 'lte'
-    python tools/successors.py --figure     # only redraw data/successors_crops.png from the seed-0 runs
+    python tools/successors.py --figure     # only redraw data/results/successors_crops.png from the seed-0 runs
 
 What it holds equal. Every run is `liif-edu train --preset cpu-small` with the same EDSR encoder (4 blocks of 32
 features), the same photos (T91 + BSD200), the same schedule (cpu-small's whole one: 20 epochs of 145 iterations,
@@ -18,7 +18,7 @@ interpolation before any training.
 Each run validates after every second epoch (and before the first) on the bundled sample photos at x4, never on the
 test sets, which gives the learning curves. Then its last weights are evaluated on Set5 and Set14 (benchmark protocol)
 from x2 to x30 with the true cell, and from x6 to x30 with LTE's evaluation protocol too (the cell of x4, as
-`test.py` of jaewon-lee-b/lte clips it). Each finished run is appended to data/successors.json at once, so the command
+`test.py` of jaewon-lee-b/lte clips it). Each finished run is appended to data/results/successors.json at once, so the command
 can be stopped and started again: a run already in the file is not trained again, and an interrupted run resumes from
 its last epoch. After the main study come, if there is time, a longer schedule (four times as long) for seed 0 of the
 four LIIF and LTE variants, and a learning-rate check (half and twice cpu-small's rate, seed 0) of LIIF, LTE and
@@ -41,15 +41,17 @@ from liif_edu.checkpoint import load_model
 from liif_edu.cli import parse_setting
 from liif_edu.data import bicubic
 from liif_edu.evaluate import evaluate_set
-from liif_edu.images import DATA_DIR, to_pil, to_tensor
-from liif_edu.runs import atomic_write, get_config, validate
+from liif_edu.images import to_pil, to_tensor
+from liif_edu.runs import validate
+from liif_edu.config import get_config
+from liif_edu.paths import RESULTS_DIR, SAMPLES_DIR, atomic_write
 from liif_edu.upscale import liif_upscaler, upscale
 
 RUNS = ROOT / 'runs' / 'successors'
-OUT = ROOT / 'data' / 'successors.json'
-FIGURE = ROOT / 'data' / 'successors_crops.png'
+OUT = RESULTS_DIR / 'successors.json'
+FIGURE = RESULTS_DIR / 'successors_crops.png'
 BENCH = ROOT.parent / 'shared' / 'data' / 'benchmark'
-VAL = DATA_DIR / 'samples'                                # held out from training, and not a test set
+VAL = SAMPLES_DIR                                # held out from training, and not a test set
 SETS = ('Set5', 'Set14')
 SCALES = (2, 3, 4, 6, 8, 12, 18, 24, 30)
 FAR = tuple(s for s in SCALES if s > 4)                  # where LTE's protocol clips the cell, and the fixed-x4 baseline
@@ -116,11 +118,12 @@ def save(result):
 
 
 def figure():
-    "The seed-0 model of each variant on a public-domain face (a bundled sample photo) at x4 and x12: data/successors_crops.png."
+    "The seed-0 model of each variant on a public-domain face (a bundled sample photo) at x4 and x12: data/results/successors_crops.png."
     from liif_edu.data import downsampled_pair
     from liif_edu.evaluate import psnr
-    from liif_edu.images import load_image, sample_path
-    from liif_edu.viz import fig_to_png, pixel_panels
+    from liif_edu.images import load_image
+    from liif_edu.paths import sample_path
+    from liif_edu.figures import fig_to_png, pixel_panels
     models = {v: load_model(RUNS / f'{v}-s0' / 'last.safetensors') for v in VARIANTS}
     face = load_image(sample_path('astronaut'))[:, 40:232, 160:352]                       # 192 x 192, as in notebook 06
     panels = []
