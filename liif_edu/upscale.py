@@ -10,10 +10,10 @@ import os
 import torch
 from tqdm.auto import tqdm
 from .coords import make_coord
-from .devices import DEFAULT_MAX_MEMORY
 from .inference import decode_tiles
-from .model import LIIF, model_device
-from .scales import as_pair, is_number
+from .devices import DEFAULT_MAX_MEMORY
+from .model import LIIF, model_device, render
+from .encoders import MLP
 
 # %% ../nbs/08_upscale.ipynb #d950c56b
 def output_size(in_size,     # (h, w) of the input
