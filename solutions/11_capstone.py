@@ -36,11 +36,12 @@ from liif_edu.evaluate import psnr
 from liif_edu.course.ex11 import check_grey_liif
 from liif_edu.images import to_uint8
 from liif_edu.model import LIIF
+from liif_edu.paths import SAMPLES_DIR, TRAIN_DIR, is_image_file
 from liif_edu.upscale import upscale
 
-def _photos(folder): return sorted(p for p in (DATA_DIR / folder).iterdir() if p.suffix in ('.png', '.jpg'))
-TRAIN_PHOTOS = _photos('train')                                                          # never the samples
-VAL_PHOTOS = [p for p in _photos('samples') if p.stem not in check_grey_liif.held_out]   # tune on these
+def _photos(folder): return sorted(p for p in folder.iterdir() if is_image_file(p))
+TRAIN_PHOTOS = _photos(TRAIN_DIR)                                                          # never the samples
+VAL_PHOTOS = [p for p in _photos(SAMPLES_DIR) if p.stem not in check_grey_liif.held_out]   # tune on these
 VAL_SIZE = (240, 360)   # the middle of each validation photo: its sides divide by every scale the checker uses
 
 

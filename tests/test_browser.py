@@ -328,7 +328,7 @@ def test_nbdev_test_skips_exactly_the_method_notebooks():
 
 
 BAD_CELL = ['raise ValueError("a cell that raises")']
-BAD_WIDGET = ['from liif_edu.viz import FigureExplorer, slider\n',
+BAD_WIDGET = ['from liif_edu.course.widgets import FigureExplorer, slider\n',
               'def draw(fig, x):\n', '    if x < 0.5: raise ValueError("a callback that raises")\n',
               '    fig.subplots().plot([0, x])\n',
               'bad = FigureExplorer(draw, dict(x=slider("x", 1, 0, 1, 0.25)), figsize=(2, 2))\n', 'bad']
