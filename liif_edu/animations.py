@@ -45,7 +45,8 @@ def zoom_file(src, dst, to=8.0, frames=48, size=None, at=None, compare=None, fps
     from PIL import Image
     from liif_edu.files import load_any_model
     from liif_edu.images import read_photo, to_pil
-    from liif_edu.upscale import zoom_frames, zoom_windows
+    from liif_edu.scales import zoom_windows
+    from liif_edu.upscale import zoom_frames
     rgb = read_photo(src).rgb
     h, w = rgb.shape[-2:]
     zoom_windows((h, w), size, to, frames, at)             # every argument checked before the model is loaded

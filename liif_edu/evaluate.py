@@ -13,6 +13,8 @@ import torch
 from tqdm.auto import tqdm
 from .data import benchmark_pairs
 from .folders import check_pairs, image_files
+from .paths import SAMPLES_DIR
+from .scales import as_pair, scale_name
 
 # %% ../nbs/07_evaluation.ipynb #8d7e2180
 Y_WEIGHTS = (65.738 / 256, 129.057 / 256, 25.064 / 256)  # ITU-R BT.601 luma, for images in [0, 1]

@@ -20,7 +20,7 @@ def load_any_model(path=None, device='auto', say=False):
 
 def target_size(in_size, scale=None, size=None, width=None, height=None) -> tuple[int, int]:
     "Output (H, W) from exactly one of: a scale, a (H, W) size, a width, or a height (keeping the aspect ratio)."
-    from liif_edu.upscale import output_size
+    from liif_edu.scales import output_size
     h, w = in_size
     if width is not None: size = (max(1, round(h * width / w)), width)
     if height is not None: size = (height, max(1, round(w * height / h)))

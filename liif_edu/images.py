@@ -26,8 +26,9 @@ def to_uint8(t: torch.Tensor) -> np.ndarray:
     return (t.detach().float().clamp(0, 1) * 255).round().byte().cpu().numpy()
 
 def to_pil(img: torch.Tensor) -> Image.Image:
-    "RGB PIL image from a (3, H, W) tensor in [0, 1] (clamped, rounded to 8 bits)."
-    return Image.fromarray(to_uint8(img.permute(1, 2, 0)))
+    "PIL image from a (3, H, W) tensor in [0, 1], or a grey ('L') one from (1, H, W): clamped, rounded to 8 bits."
+    a = to_uint8(img.permute(1, 2, 0))
+    return Image.fromarray(a[..., 0], 'L') if a.shape[-1] == 1 else Image.fromarray(a)
 
 # %% ../nbs/a1_photos.ipynb #1b828e39
 GREY_MODES = {'1', 'L', 'LA', 'I', 'F', 'I;16', 'I;16L', 'I;16B', 'I;16N'}
