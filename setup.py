@@ -30,7 +30,9 @@ setup(
     include_package_data=False,
     python_requires='>=' + min_python,
     install_requires=cfg['requirements'].split(),
-    extras_require={'dev': cfg['dev_requirements'].split()},
+    # `course` for the notebooks, `onnx` for `liif-edu export`, `dev` for everything and the project's own tools.
+    extras_require={**{extra: cfg[f'{extra}_requirements'].split() for extra in ('course', 'onnx')},
+                    'dev': (cfg['course_requirements'] + ' ' + cfg['onnx_requirements'] + ' ' + cfg['dev_requirements']).split()},
     entry_points={'console_scripts': cfg.get('console_scripts', '').split(),
                   'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     classifiers=[

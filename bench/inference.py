@@ -1,4 +1,5 @@
-"""Inference benchmark: plain vs fast path, decoder efficiency, the self-ensemble's cost, and peak memory of upscale.
+"""Inference benchmark: plain vs fast path, decoder efficiency, the self-ensemble's cost, and peak memory of upscale
+(LIIF, MetaSR and LTE).
 
 Everything is measured in this one run, on the same (random) weights, and reported as
 ratios against a baseline measured alongside it, so the numbers mean the same on any machine:
@@ -133,19 +134,19 @@ def peak_bytes():
 # shared by the timed job and its crop check, so that both see the same weights and the same image
 SETUP = r'''
 import json, sys, torch
-from liif_edu.model import LIIF
-n, s = int(sys.argv[1]), float(sys.argv[2])
+from liif_edu.models import MODELS
+method, n, s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 torch.manual_seed(0)
-model, img = LIIF().eval(), torch.rand(3, n, n)
+model, img = MODELS[method]().eval(), torch.rand(3, n, n)     # each model as the paper or its official code sizes it
 '''
 
 CHILD = PEAK + SETUP + r'''
 import time
 from liif_edu.upscale import upscale
 t = time.perf_counter()
-out = upscale(model, img, scale=s, max_memory=int(sys.argv[3]), self_ensemble=sys.argv[4] == 'se')
+out = upscale(model, img, scale=s, max_memory=int(sys.argv[4]), self_ensemble=sys.argv[5] == 'se')
 dt = time.perf_counter() - t
-if len(sys.argv) > 5: torch.save(out[:, :256, :256].clone(), sys.argv[5])
+if len(sys.argv) > 6: torch.save(out[:, :256, :256].clone(), sys.argv[6])
 print(json.dumps(dict(seconds=dt, shape=list(out.shape), maxrss=peak_bytes())))
 '''
 
@@ -160,7 +161,7 @@ with torch.no_grad():
     model.gen_feat(img[None])
     ref = torch.cat([model.query_rgb(coord[:, i:i + 8192], cell[:, i:i + 8192]) for i in range(0, coord.shape[1], 8192)], 1)
 ref = ref[0].t().reshape(3, h, w).clamp(0, 1)
-print(json.dumps(dict(max_abs_diff=(torch.load(sys.argv[3]) - ref).abs().max().item(), crop=[h, w])))
+print(json.dumps(dict(max_abs_diff=(torch.load(sys.argv[4]) - ref).abs().max().item(), crop=[h, w])))
 '''
 
 
@@ -171,24 +172,31 @@ def run_child(code, *args):
 
 
 def memory(jobs, budget):
-    base = run_child(PEAK + 'import json, torch, liif_edu.upscale\nprint(json.dumps(peak_bytes()))')
+    """Peak memory of `upscale`: LIIF's jobs, LIIF's first job with the self-ensemble, and MetaSR's and LTE's first job
+    (each tiled by the same `decode_tiles` within the same budget); then each model's top-left crop of its tiled output
+    against its plain path on the whole image."""
+    base = run_child(PEAK + 'import json, torch, liif_edu.upscale, liif_edu.models\nprint(json.dumps(peak_bytes()))')
     print(f'## peak memory of upscale (budget {budget / 2**20:g} MiB), each job in a fresh process\n')
     print(f'baseline: importing torch and liif_edu alone peaks at {base / 2**20:.0f} MiB\n')
-    print('| job | output | seconds | peak RSS | of which above the import baseline |')
-    print('|---|---|---|---|---|')
+    print('| model | job | output | seconds | peak RSS | of which above the import baseline |')
+    print('|---|---|---|---|---|---|')
+    runs = [('liif', job, 'plain') for job in jobs] + [('liif', jobs[0], 'se')] + [(m, jobs[0], 'plain') for m in ('metasr', 'lte')]
+    checks = {'liif': jobs[-1], 'metasr': jobs[0], 'lte': jobs[0]}         # the job whose output each crop check reads
     with tempfile.TemporaryDirectory() as d:
-        crop = os.path.join(d, 'crop.pt')
-        for (n, s), how in [(job, 'plain') for job in jobs] + [(jobs[0], 'se')]:   # the first job again, with the self-ensemble
-            r = run_child(CHILD, n, s, budget, how, *([crop] if (n, s) == jobs[-1] and how == 'plain' else []))
-            print(f'| {n}x{n} x{s:g}{", self-ensemble" if how == "se" else ""} | {r["shape"][1]}x{r["shape"][2]} | {r["seconds"]:.0f} | '
-                  f'{r["maxrss"] / 2**30:.2f} GiB | {(r["maxrss"] - base) / 2**30:.2f} GiB |')
+        crops = {m: os.path.join(d, f'{m}.pt') for m in checks}
+        for method, (n, s), how in runs:
+            keep = [crops[method]] if (n, s) == checks[method] and how == 'plain' else []
+            r = run_child(CHILD, method, n, s, budget, how, *keep)
+            print(f'| {method} | {n}x{n} x{s:g}{", self-ensemble" if how == "se" else ""} | {r["shape"][1]}x{r["shape"][2]} | '
+                  f'{r["seconds"]:.0f} | {r["maxrss"] / 2**30:.2f} GiB | {(r["maxrss"] - base) / 2**30:.2f} GiB |')
         print()
-        n, s = jobs[-1]
-        r = run_child(CROP_CHECK, n, s, crop)
-    h, w = r['crop']
-    print(f'upscale vs the plain path on the whole image at once (no tiles), top-left {h}x{w} of the {n}x{n} x{s:g} output: '
-          f'max abs diff {r["max_abs_diff"]:.1e}\n')
-    check(r['max_abs_diff'], 'crop check')
+        for method, (n, s) in checks.items():
+            r = run_child(CROP_CHECK, method, n, s, crops[method])
+            h, w = r['crop']
+            print(f'{method}: upscale vs the plain path on the whole image at once (no tiles), top-left {h}x{w} of the {n}x{n} '
+                  f'x{s:g} output: max abs diff {r["max_abs_diff"]:.1e}')
+            check(r['max_abs_diff'], f'{method} crop check')
+    print()
 
 
 def main():

@@ -16,7 +16,7 @@ from .download import MANUAL, OFFICIAL, fetch_member
 from .errors import CheckpointError, FetchError
 from .models import load_state, model_from_config
 from .official import load_official
-from .paths import BUNDLED_MODEL, atomic_write, cache_dir, exclusive
+from .paths import BUNDLED_MODEL, atomic_write, cache_dir, exclusive, model_name
 
 # %% ../nbs/a4_checkpoints.ipynb #971cab27
 def _write(path, tensors: dict, header: dict) -> Path:
@@ -121,20 +121,23 @@ def official_weights(progress=False) -> Path:
     except FetchError as e: raise FetchError(f"{e}; {MANUAL}") from None
 
 # %% ../nbs/a4_checkpoints.ipynb #d3374056
-def _default_model_path() -> Path:
-    "The paper's weights where they can be had, else the bundled model (with one line saying why)."
+def _default_model_path(fallback: bool) -> Path:
+    "The paper's weights where they can be had; else, with `fallback`, the bundled model, with one line saying why."
     try: return fetch_official()
     except FetchError as e:
+        if not fallback: raise FetchError(f"{e}; run again with a network, or use the small CPU model: --model bundled") from None
         print(f"liif_edu: {e}; using the bundled CPU model instead (liif-edu fetch official tries again)", file=sys.stderr)
         return BUNDLED_MODEL
 
-def load_model(path=None,      # None (the default model), 'official', 'bundled', or a .safetensors or official .pth file
+def load_model(path=None,      # None (the default model), 'official', 'bundled' (in any case), or a .safetensors or official .pth file
                device='cpu',
+               fallback=True,  # with `path` None: the bundled model where the paper's weights cannot be fetched (else an error)
               ):
     "The model named or saved at `path` (a `LIIF`, `MetaSR` or `LTE`), in eval mode on `device`."
-    if path is None: path = _default_model_path()
-    elif path == 'official': path = official_weights()
-    elif path == 'bundled': path = BUNDLED_MODEL
+    name = model_name(path) if path is not None else None
+    if path is None: path = _default_model_path(fallback)
+    elif name == 'official': path = official_weights()
+    elif name == 'bundled': path = BUNDLED_MODEL
     path = Path(path)
     if path.suffix.lower() in ('.pth', '.pt'): return load_official(path, device)
     if path != BUNDLED_MODEL: return load_safetensors(path, device)

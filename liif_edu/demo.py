@@ -6,8 +6,8 @@
 __all__ = ['DEMO_SCALES', 'demo_figure', 'demo', 'demo_table']
 
 # %% ../nbs/a6_demo.ipynb #46334b46
-import io
-from .paths import SAMPLES_DIR
+import io, sys, time
+from .paths import SAMPLES_DIR, hr_folder
 
 # %% ../nbs/a6_demo.ipynb #168f9451
 DEMO_SCALES = (2, 3.5, 6)
@@ -28,22 +28,35 @@ def demo(model=None,               # a model; default: `load_model()`'s
          out='liif_edu_demo.png',  # the figure to write (None: no figure)
          scales=DEMO_SCALES,
          folder=None,              # photos to use; default: the bundled samples
-         device='cpu', progress=True) -> dict:
+         device='cpu',
+         progress=True,            # the table and the figure's name on stdout; progress on stderr (a bar on a terminal, else a line per scale)
+        ) -> dict:
     "Shrink each photo by each scale, upscale it back with `model` and bicubic: {(name, scale): (bicubic dB, liif_edu dB)}."
     from liif_edu.checkpoint import load_model
     from liif_edu.data import benchmark_pairs, bicubic
     from liif_edu.evaluate import psnr
-    from liif_edu.images import output_format, save_atomically
+    from liif_edu.folders import image_files
+    from liif_edu.images import save_atomically
+    from liif_edu.paths import output_format
     from liif_edu.upscale import upscale
     fmt = output_format(out) if out is not None else None          # a bad output path fails now, not after the work
     model = load_model(device=device) if model is None else model
     folder = SAMPLES_DIR if folder is None else folder
     scores, rows = {}, []
+    from tqdm import tqdm
+    n = len(scales) * len(image_files(hr_folder(folder)))
+    live = progress and sys.stderr.isatty()                        # a log gets plain lines, no carriage returns
+    bar, t0 = tqdm(total=n, unit='photo', disable=not live, leave=False), time.perf_counter()
     for s in scales:
         for name, lr, hr in benchmark_pairs(folder, s):
+            bar.set_description(f'x{s:g} {name}')
             bic, sr = bicubic(lr, hr.shape[-2:]), upscale(model, lr, size=tuple(hr.shape[-2:]), device=device)
             scores[name, s] = psnr(bic, hr, 'benchmark', s), psnr(sr, hr, 'benchmark', s)
             rows.append((name, s, lr, bic, sr, hr, scores[name, s]))
+            bar.update()
+        if progress and not live:
+            print(f'x{s:g}: {len(rows)} of {n} upscaled ({time.perf_counter() - t0:.0f} s)', file=sys.stderr, flush=True)
+    bar.close()
     if progress: print(demo_table(scores))
     if out is not None:
         names = sorted({r[0] for r in rows})

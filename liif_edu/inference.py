@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['has_fast_path', 'first_layer', 'LatentTable', 'latent_table', 'decode_table', 'skip_term', 'fast_query',
-           'decode_factorised', 'FactorisedTraining', 'member_range', 'tile_margin', 'bytes_per_latent', 'tile_side',
-           'decode_tiles']
+           'decode_from_table', 'decode_factorised', 'FactorisedTraining', 'member_range', 'tile_margin',
+           'bytes_per_latent', 'tile_side', 'decode_tiles']
 
 # %% ../nbs/a5_fast_inference.ipynb #b36d630f
 import math
@@ -118,18 +118,18 @@ def fast_query(model,                     # a `LIIF` whose decoder is an `MLP`, 
     return decode_table(model, table, coord, cell, skip_term(model, model.inp, coord))
 
 # %% ../nbs/a5_fast_inference.ipynb #1ec7c463
-def decode_factorised(model, feat: torch.Tensor, # (B, C, h, w) latent grid
-                      coord: torch.Tensor,       # (B, Q, 2) queries
+def decode_from_table(model, table: torch.Tensor, # (B, h*w, D) the first layer's latent term of every latent (`latent_table`)
+                      grid,                    # (h, w) of the latent grid
+                      coord: torch.Tensor,     # (B, Q, 2) queries
                       cell: torch.Tensor = None, # (B, Q, 2) query pixel sizes
                       skip: torch.Tensor = None, # (B, Q, 3) what the model's skip adds, in [-1, 1] units (`skip_term`)
                      ) -> torch.Tensor:
-    "`LIIF.query_rgb`'s plain-path numbers with gradients, the first layer's latent term computed once per latent."
+    "`LIIF.query_rgb`'s plain-path numbers, with gradients, from the latent term `table`: a gather of 256 numbers per member."
     _, Wr, Wc, bias = first_layer(model)
-    tbl = latent_table(model, feat).table                                   # (B, h*w, D)
-    B, Q, (h, w) = *coord.shape[:2], feat.shape[-2:]
+    (B, Q), (h, w) = coord.shape[:2], grid
     idx, rel, weight = ensemble_members(coord, (h, w), model.local_ensemble)  # (B, Q, T, 2), (B, Q, T, 2), (B, Q, T)
     flat = (idx[..., 0] * w + idx[..., 1] + (torch.arange(B, device=idx.device) * h * w).view(B, 1, 1)).reshape(-1)
-    x = tbl.reshape(B * h * w, -1).index_select(0, flat).view(*idx.shape[:3], -1) + rel @ Wr
+    x = table.reshape(B * h * w, -1).index_select(0, flat).view(*idx.shape[:3], -1) + rel @ Wr
     if model.cell_decode:
         x = x + (torch.addmm(bias, (cell * torch.tensor((h, w), dtype=cell.dtype, device=cell.device)).reshape(-1, 2), Wc)
                  .view(B, Q, 1, -1))
@@ -138,6 +138,14 @@ def decode_factorised(model, feat: torch.Tensor, # (B, C, h, w) latent grid
     for layer in linears[1:]: x = layer(x.relu())
     x = (x * weight.unsqueeze(-1)).sum(-2)
     return (x if skip is None else x + skip) * 0.5 + 0.5
+
+def decode_factorised(model, feat: torch.Tensor, # (B, C, h, w) latent grid
+                      coord: torch.Tensor,       # (B, Q, 2) queries
+                      cell: torch.Tensor = None, # (B, Q, 2) query pixel sizes
+                      skip: torch.Tensor = None, # (B, Q, 3) what the model's skip adds, in [-1, 1] units (`skip_term`)
+                     ) -> torch.Tensor:
+    "`LIIF.query_rgb`'s plain-path numbers with gradients, the first layer's latent term computed once per latent."
+    return decode_from_table(model, latent_table(model, feat).table, feat.shape[-2:], coord, cell, skip)
 
 class FactorisedTraining(nn.Module):
     "`model`'s forward pass (encode, then decode) through `decode_factorised`: the plain path's numbers and gradients, faster."

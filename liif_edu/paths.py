@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['PACKAGE_DIR', 'REPO_DIR', 'ASSETS_DIR', 'MODEL_DIR', 'SAMPLES_DIR', 'TRAIN_DIR', 'BUNDLED_MODEL', 'RESULTS_DIR',
-           'SHARED_DATA', 'IMAGE_SUFFIXES', 'cache_dir', 'is_image_file', 'sample_path', 'hr_folder', 'atomic_write',
-           'exclusive']
+           'SHARED_DATA', 'IMAGE_FORMATS', 'IMAGE_SUFFIXES', 'MODEL_NAMES', 'cache_dir', 'is_image_file',
+           'output_format', 'sample_path', 'hr_folder', 'model_name', 'atomic_write', 'exclusive']
 
 # %% ../nbs/a0_paths.ipynb #802c804b
 import os, sys
@@ -34,11 +34,21 @@ def cache_dir() -> Path:
     return Path(base) / 'liif_edu'
 
 # %% ../nbs/a0_paths.ipynb #9d180cc7
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.bmp')
+IMAGE_FORMATS = {'.png': 'PNG', '.jpg': 'JPEG', '.jpeg': 'JPEG', '.tif': 'TIFF', '.tiff': 'TIFF', '.webp': 'WEBP', '.bmp': 'BMP'}
+IMAGE_SUFFIXES = tuple(IMAGE_FORMATS)   # read in folders and batches, and written: each format's Pillow name above
 
 def is_image_file(path) -> bool:
     "Whether `path` is a file with one of the `IMAGE_SUFFIXES` (in any case)."
     return Path(path).suffix.lower() in IMAGE_SUFFIXES and Path(path).is_file()
+
+def output_format(path) -> str:
+    "The format ('PNG', 'JPEG', ...) that `path`'s extension names, after checking that its folder exists: one-line errors, no imports."
+    path = Path(path)
+    fmt = IMAGE_FORMATS.get(path.suffix.lower())
+    if fmt is None:   # (GIF and the like would throw colours away: not a photo's output)
+        raise ImageError(f"{path}: unknown image extension {path.suffix or '(none)'!r}; use .png, .jpg, .tif, .webp or .bmp")
+    if not path.parent.is_dir(): raise ImageError(f"{path}: the folder {path.parent} does not exist; create it first")
+    return fmt
 
 def sample_path(name: str) -> Path:
     "Path of the bundled sample photo `name` (e.g. 'astronaut')."
@@ -52,6 +62,13 @@ def hr_folder(folder) -> Path:
     "The folder that holds a set's ground-truth photos: `folder/HR` when there is one, else `folder`."
     folder = Path(folder)
     return folder / 'HR' if (folder / 'HR').is_dir() else folder
+
+MODEL_NAMES = ('official', 'bundled')   # the models liif_edu knows by name: the paper's weights, and the small CPU model
+
+def model_name(text) -> str:
+    "'official' or 'bundled' for those names in any case (`--model Official`), else None: `text` is then a file."
+    t = str(text).strip().lower()
+    return t if t in MODEL_NAMES else None
 
 # %% ../nbs/a0_paths.ipynb #9554ed5b
 def atomic_write(path, write) -> Path:

@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = {
     'inference': ['## plain vs fast path', '| scale | output | plain px/s | fast px/s | speed-up | max abs diff |', '| x2 |',
                   '## self-ensemble', '(eight views: 8x expected)', '## decoder efficiency', 'fast decoder:', 'fraction:',
-                  '## peak memory of upscale', 'baseline: importing torch and liif_edu', '| job | output | seconds | peak RSS |',
-                  '| 16x16 x2 | 32x32 |', '| 16x16 x2, self-ensemble | 32x32 |', 'upscale vs the plain path on the whole image', 'max abs diff'],
+                  '## peak memory of upscale', 'baseline: importing torch and liif_edu', '| model | job | output | seconds | peak RSS |',
+                  '| liif | 16x16 x2 | 32x32 |', '| liif | 16x16 x2, self-ensemble | 32x32 |', '| metasr | 16x16 x2 | 32x32 |',
+                  '| lte | 16x16 x2 | 32x32 |', 'liif: upscale vs the plain path on the whole image', 'metasr: upscale vs the plain path',
+                  'lte: upscale vs the plain path', 'max abs diff'],
+    'speed': ['## seconds per megapixel', '| model | seconds | s/MP | bicubic s/MP | x bicubic |', '| random |',
+              '## ONNX (onnxruntime, CPU) against upscale', '| model | upscale s | onnxruntime s | onnxruntime / upscale | max abs diff |'],
     'training': ['## one training step', '| preset | parameters | plain s/step | factorised s/step | speed-up |',
                  '| cpu-small |', '| bundled |'],
 }

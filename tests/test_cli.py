@@ -20,36 +20,9 @@ from liif_edu.official import official_checkpoint
 from liif_edu.encoders import EDSR
 from liif_edu.model import LIIF
 
+from helpers import assert_clean_failure, liif_edu, liif_edu_many
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def liif_edu(*args):
-    return subprocess.run(['liif-edu', *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-
-
-RUN_MANY = r'''
-import contextlib, io, json, sys, traceback
-from liif_edu.cli import main
-results = {}
-for name, args in json.loads(open(sys.argv[1]).read()).items():
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: rc = main(args)
-        except SystemExit as e: rc = e.code if isinstance(e.code, int) else 1     # argparse's exit status 2
-        except BaseException: traceback.print_exc(); rc = 1                         # the traceback the checks look for
-    results[name] = [rc, out.getvalue(), err.getvalue()]
-print(json.dumps(results))
-'''
-
-
-def liif_edu_many(cases, tmp_path):
-    """{name: result} of `liif-edu ARGS` for each {name: ARGS}, all in one Python process: what `liif-edu` does is
-    `sys.exit(main())`, and one start instead of one per case saves the ~2 s that importing torch costs each time."""
-    spec = tmp_path.parent / f'{tmp_path.name}-cases.json'      # outside tmp_path, whose files the checks count
-    spec.write_text(json.dumps({name: list(map(str, args)) for name, args in cases.items()}))
-    r = subprocess.run([sys.executable, '-c', RUN_MANY, str(spec)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert r.returncode == 0, r.stderr
-    return {name: subprocess.CompletedProcess(cases[name], rc, out, err) for name, (rc, out, err) in json.loads(r.stdout.splitlines()[-1]).items()}
 
 
 @pytest.fixture(scope='module')
@@ -62,15 +35,6 @@ def work(tmp_path_factory):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (12, 17, 3), dtype=np.uint8)).save(d / 'rgb.png')
     return d
-
-
-def assert_clean_failure(result, out_dir, expect):
-    assert result.returncode != 0, result.stdout
-    assert 'Traceback' not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert expect.lower() in result.stderr.lower(), result.stderr
-    assert not [p.name for p in out_dir.iterdir() if p.name.startswith(('out', '.out'))]
 
 
 def test_help():
@@ -120,7 +84,7 @@ def test_sizes_and_models(work, tmp_path):
     cases = [(['--scale', '2,3'], (51, 24)), (['--size', '40x9'], (40, 9)), (['--width', '34'], (34, 24)), (['--height', '6'], (8, 6))]
     for args, size in cases:
         for model in ('tiny.safetensors', 'tiny.pth'):
-            r = liif_edu('upscale', work / 'rgb.png', '-o', tmp_path / 'out.jpg', *args, '--model', work / model, '-q')
+            r = liif_edu('upscale', work / 'rgb.png', '-o', tmp_path / 'out.jpg', *args, '--model', work / model, '-q', '--overwrite')
             assert r.returncode == 0, r.stderr
             assert Image.open(tmp_path / 'out.jpg').size == size
 
@@ -210,6 +174,10 @@ def test_demo_with_the_bundled_model(tmp_path):
     gains = {line.split()[1]: float(line.split()[-1]) for line in r.stdout.splitlines() if line.startswith('mean')}
     assert set(gains) == {'x2', 'x3.5', 'x6'} and all(g > 0 for g in gains.values()), r.stdout   # beats bicubic at every scale
     assert Image.open(tmp_path / 'liif_edu_demo.png').size[0] > 500
+    progress = [line.split(' (')[0] for line in r.stderr.splitlines()]        # not a terminal: a plain line per scale, as it ends
+    assert progress == ['x2: 5 of 15 upscaled', 'x3.5: 10 of 15 upscaled', 'x6: 15 of 15 upscaled'] and '\r' not in r.stderr, r.stderr
+    first = r.stdout.splitlines()[:2]                                           # every run names its device and model
+    assert first[0].startswith('device: ') and first[1] == 'model: bundled', r.stdout
 
 
 def small_set(d):
@@ -277,6 +245,9 @@ def test_batch(work, tmp_path):
     assert Image.open(tmp_path / 'out' / 'c.png').size == (22, 22) and Image.open(tmp_path / 'out' / 'b.jpg').format == 'JPEG'
     assert '4 upscaled, 0 skipped (already there), 1 failed' in r.stdout, r.stdout
     assert 'device: cpu' in r.stdout, r.stdout                                 # --device auto says what it picked
+    done = [line.split()[:2] for line in r.stdout.splitlines() if ' -> ' in line]   # not a terminal: one plain line per file
+    assert [k for k, _ in done] == ['1/5', '2/5', '3/5', '5/5'] and done[0][1] == str(src / 'a.png'), r.stdout
+    assert '\r' not in r.stdout + r.stderr
     before = (tmp_path / 'out' / 'a.png').stat().st_mtime_ns
     r = liif_edu('upscale', src / 'a.png', src / 'b.jpg', '-o', tmp_path / 'out', '--scale', '2', '--skip-existing', '--format', 'webp', *model)
     assert r.returncode == 0 and '2 upscaled, 0 skipped' in r.stdout, r.stdout + r.stderr

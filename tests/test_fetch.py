@@ -31,6 +31,8 @@ from liif_edu.errors import FetchError
 from liif_edu.encoders import EDSR, count_params
 from liif_edu.model import LIIF
 
+from helpers import liif_edu
+
 
 def closed_port() -> int:
     with socket.socket() as s:
@@ -168,10 +170,6 @@ def test_a_fetch_killed_halfway_leaves_nothing_and_the_next_starts_clean(tmp_pat
         server.shutdown()
 
 
-def liif_edu(*args, env=None):
-    return subprocess.run(['liif-edu', *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=600)
-
-
 @pytest.fixture(scope='module')
 def photo(tmp_path_factory):
     d = tmp_path_factory.mktemp('photo')
@@ -187,12 +185,17 @@ def test_no_network_explicit_official_fails_in_one_line(photo, tmp_path):
     assert not (tmp_path / 'out.png').exists() and files_in(tmp_path / 'cache') == []
 
 
-def test_no_network_default_falls_back_to_the_bundled_model(photo, tmp_path):
+def test_no_network_default_model_is_an_error_except_in_the_demo(photo, tmp_path):
+    """Without a network, `upscale` with no --model stops (a script's quality must not change without notice); the demo,
+    which must work on any machine, says in a line that survives -q that it uses the bundled model instead."""
     r = liif_edu('upscale', photo, '-o', tmp_path / 'out.png', '--scale', '4', '-q', env=offline(tmp_path / 'cache'))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert 'could not fetch' in r.stderr and '--model bundled' in r.stderr, r.stderr
+    assert not (tmp_path / 'out.png').exists() and files_in(tmp_path / 'cache') == []
+    r = liif_edu('demo', '-q', '--scales', '2', env=offline(tmp_path / 'cache'), cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout == '', r.stdout + r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'using the bundled CPU model instead' in r.stderr, r.stderr
-    assert Image.open(tmp_path / 'out.png').size == (256, 192)
-    assert files_in(tmp_path / 'cache') == []
+    assert Image.open(tmp_path / 'liif_edu_demo.png').size[0] > 500 and files_in(tmp_path / 'cache') == []
     r = liif_edu('fetch', 'official', env=offline(tmp_path / 'cache'))
     assert r.returncode == 1 and 'could not fetch' in r.stderr.splitlines()[-1]
 

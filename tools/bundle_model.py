@@ -56,6 +56,7 @@ def main():
             'parameters': count_params(model),
             'config': model.config,
         },
+        'trained_on': f"T91 + BSD200 ({sum(n_train.values())} photos)",
         'training': {
             'data': f"T91 and BSD200 (the classic '291' set: {', '.join(f'{k} {v}' for k, v in n_train.items())} photos), read from ../shared/data/train",
             'command': f'liif-edu train --preset {args.preset} --out runs/{args.preset}',

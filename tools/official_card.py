@@ -50,6 +50,7 @@ def main():
             'parameters': count_params(model),
             'config': model.config,
         },
+        'trained_on': 'DIV2K (800 photos)',
         'training': 'By the LIIF authors (paper, Sec. 5.1): the 800 DIV2K training photos, 48 x 48 inputs at random scales '
                     'x1-x4, batch 16, Adam, lr 1e-4 halved every 200 epochs, 1000 epochs (the checkpoint says epoch 1000).',
         'evaluation': {
