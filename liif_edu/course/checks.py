@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['Wrong', 'NotWritten', 'one_line', 'describe', 'as_real', 'as_whole', 'seq_of', 'function_of', 'checker',
            'run_learner', 'returned', 'tensor_answer', 'all_close', 'f32', 'figures_of', 'grade', 'agrees', 'as_tuple',
-           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says']
+           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says', 'is_own', 'refusing', 'copy_of']
 
 # %% ../../nbs/course/checks.ipynb #38bb998a
-import contextlib, functools, inspect, io, math, numbers, struct
+import contextlib, functools, inspect, io, math, numbers, struct, sys
 from collections.abc import Sequence
 from decimal import Decimal
 import torch
@@ -97,6 +97,7 @@ def run_learner(f, *args):
     "f(*args); NotImplementedError becomes NotWritten, any other failure Wrong."
     try: return f(*args)
     except NotImplementedError: raise NotWritten() from None
+    except Wrong: raise                                          # a refusal (see `refusing`)
     except Exception as e: raise Wrong(f'your function raised {type(e).__name__}: {one_line(e)}') from None
 
 def returned(x, parse, call: str, expected: str):
@@ -196,3 +197,51 @@ def test_says(checker, answer, ok: bool, words=''):
     assert got == ok, f'{checker.__name__}({answer!r}) returned {got}, not {ok}: {out.getvalue()}'
     assert len(out.getvalue().splitlines()) == 1, f'{checker.__name__} printed {out.getvalue()!r}, not one line'
     assert words in out.getvalue(), f'{checker.__name__}({answer!r}) said {out.getvalue()!r}, without {words!r}'
+
+# %% ../../nbs/course/checks.ipynb #c8505ad5
+def _code_of(f):
+    "What `f`'s code is made of, not where it was compiled: a notebook's copy of an exported function has the library's."
+    c = getattr(f, '__code__', None)
+    return c and (c.co_name, c.co_varnames, c.co_names, tuple(k for k in c.co_consts if not inspect.iscode(k)))
+
+def is_own(f, name: str, own) -> bool:
+    "Whether `f` (or what a `functools.partial` `f` calls) is `own` or a copy of it; `own` None: a function called `name`."
+    f = f.func if isinstance(f, functools.partial) else f
+    if own is None: return getattr(f, '__name__', None) == name.split('.')[-1]
+    return f is own or (_code_of(f) is not None and _code_of(f) == _code_of(own))
+
+@contextlib.contextmanager
+def refusing(f,         # the learner's function
+             own: dict, # {name: a function the exercise asks for, or None for one the notebook alone defines}
+             why: str,  # what the exercise asks, said after the refusal
+            ):
+    "Wrong if `f` is one of `own` or a copy; while the block runs, each of `own` raises Wrong wherever `f` finds it by name."
+    whose = {k: " (the notebook's own)" if h is None else
+                " (the library's, or the notebook's copy of it)" if h.__module__.startswith('liif_edu') else '' for k, h in own.items()}
+    for k, h in own.items():
+        if is_own(f, k, h): raise Wrong(f'that is {k} itself{whose[k]}: {why}')
+    def stand_in(k):
+        def refused(*args, **kwargs): raise Wrong(f'your function calls {k}{whose[k]}: {why}')
+        return refused
+    mine, undo = getattr(f, '__globals__', {}), []
+    homes = {'liif_edu'} | {h.__module__ for h in own.values() if h is not None}
+    spaces = [mine] + [vars(m) for n, m in list(sys.modules.items()) if any(n == h or n.startswith(h + '.') for h in homes)]
+    for d in spaces:
+        for key, v in list(d.items()):
+            k = next((k for k, h in own.items()
+                      if (h is not None and v is h) or (d is mine and inspect.isfunction(v) and is_own(v, k, h))), None)
+            if k: undo.append(functools.partial(d.__setitem__, key, v)); d[key] = stand_in(k)
+    for cell in getattr(f, '__closure__', None) or ():
+        try: v = cell.cell_contents
+        except ValueError: continue                              # a cell not filled yet
+        k = next((k for k, h in own.items() if inspect.isfunction(v) and is_own(v, k, h)), None)
+        if k: undo.append(functools.partial(setattr, cell, 'cell_contents', v)); cell.cell_contents = stand_in(k)
+    try: yield
+    finally:
+        for put_back in reversed(undo): put_back()
+
+def copy_of(fn):
+    "What a notebook's `#| export` cell defines in its kernel: a function with `fn`'s code, in globals of its own (for tests)."
+    ns = dict(vars(sys.modules[fn.__module__]))
+    exec(inspect.getsource(fn), ns)
+    return ns[fn.__name__]

@@ -7,7 +7,7 @@ __all__ = ['check_make_coord', 'check_upsampled_row', 'check_align_corners_cost'
 
 # %% ../../nbs/course/ex00.ipynb #e632f0c8
 import torch
-from .checks import Wrong, as_real, seq_of, function_of, checker, run_learner, tensor_answer, all_close, show, judge
+from .checks import Wrong, as_real, seq_of, function_of, checker, run_learner, refusing, tensor_answer, all_close, show, judge
 
 # %% ../../nbs/course/ex00.ipynb #c506dc18
 def _centres(rule, shape) -> torch.Tensor:
@@ -20,9 +20,12 @@ def _centre(i, n): return -1 + (2 * i + 1) / n
 @checker('a function my_make_coord(shape)', function_of('shape'))
 def check_make_coord(f): # your my_make_coord
     "Exercise 00.1: `f((H, W))` returns the (H*W, 2) pixel centres (row, col), row-major, from x_i = -1 + (2i + 1)/n."
+    from liif_edu.coords import make_coord
     shapes, got = [(2, 3), (5, 4), (48, 31), (1, 1)], {}
     for shape in shapes:
-        call, out = f'my_make_coord({shape})', run_learner(f, shape)
+        call = f'my_make_coord({shape})'
+        with refusing(f, {'make_coord': make_coord}, 'the exercise is to write it yourself, from the equation x_i = -1 + (2i + 1)/n, '
+                                                     'and the checker compares yours with make_coord'): out = run_learner(f, shape)
         if tuple(getattr(out, 'shape', ())) == (*shape, 2):
             raise Wrong(f'{call} returned shape {(*shape, 2)}, a grid of pairs; flatten it to ({shape[0] * shape[1]}, 2), one row per pixel, row-major')
         got[shape] = tensor_answer(out, (shape[0] * shape[1], 2), call)

@@ -7,7 +7,7 @@ __all__ = ['check_nearest_latent', 'check_unfold', 'check_receptive_radius']
 
 # %% ../../nbs/course/ex01.ipynb #94131398
 import torch
-from .checks import Wrong, as_whole, seq_of, function_of, checker, run_learner, tensor_answer, all_close, show, judge
+from .checks import Wrong, as_whole, seq_of, function_of, checker, run_learner, refusing, tensor_answer, all_close, show, judge
 
 # %% ../../nbs/course/ex01.ipynb #f2be420b
 def _nearest_queries(shape, g) -> torch.Tensor:
@@ -26,7 +26,10 @@ def check_nearest_latent(f): # your my_nearest
     g = torch.Generator().manual_seed(1)
     for shape in [(4, 4), (5, 8), (31, 17)]:
         q, n = _nearest_queries(shape, g), torch.tensor(shape)
-        got, want = tensor_answer(run_learner(f, q.clone(), shape), (len(q), 2), f'my_nearest(coord, {shape})'), nearest_latent(q, shape)
+        with refusing(f, {'nearest_latent': nearest_latent}, 'the exercise is to write it yourself, turning the centre equation '
+                      'x_i = -1 + (2i + 1)/n around on each axis, and the checker compares yours with nearest_latent'):
+            out = run_learner(f, q.clone(), shape)
+        got, want = tensor_answer(out, (len(q), 2), f'my_nearest(coord, {shape})'), nearest_latent(q, shape)
         if all_close(got, want, 0): continue
         grid, inner = f'on a {shape[0]} x {shape[1]} grid', (q.abs() < 1).all(-1)
         if all_close(got[inner], want[inner], 0):
@@ -67,7 +70,9 @@ def check_unfold(f): # your my_unfold
         feat = torch.randn(*shape, generator=g, dtype=torch.float64)
         B, C, H, W = shape
         call = f'my_unfold(feat of shape {shape})'
-        out = run_learner(f, feat.clone())
+        with refusing(f, {'unfold_features': unfold_features, 'F.unfold': F.unfold}, 'the exercise is to build the neighbourhoods yourself, '
+                      'from padding and slicing (or shifting), without F.unfold; the checker compares yours with unfold_features'):
+            out = run_learner(f, feat.clone())
         if tuple(getattr(out, 'shape', ())) in ((B, C, 9, H, W), (B, C, 3, 3, H, W)):
             raise Wrong(f'{call} returned shape {tuple(out.shape)}; the nine neighbours of each channel are concatenated into one axis: ({B}, {9 * C}, {H}, {W})')
         got, want = tensor_answer(out, (B, 9 * C, H, W), call), unfold_features(feat)
@@ -79,9 +84,11 @@ def check_unfold(f): # your my_unfold
                                                                       'comes first (ky * 3 + kx), so tap 1 is the neighbour above, not the one to the left'),
                  (_taps(want).flip(2, 3).reshape(B, 9 * C, H, W), 'the neighbourhood is mirrored: tap (ky, kx) = (0, 0) holds z[i - 1, j - 1], the neighbour '
                                                                  'up and to the left (with torch.roll, shifting by +1 brings z[i - 1] to i)'),
-                 (pad('replicate'), 'beyond the border yours repeats the edge latents; unfolding pads with zeros, F.unfold(feat, 3, padding=1)'),
-                 (pad('circular'), 'beyond the border yours wraps around to the other side (torch.roll?); unfolding pads with zeros')]
-        if min(H, W) > 1: known.append((pad('reflect'), 'beyond the border yours mirrors the grid; unfolding pads with zeros, F.unfold(feat, 3, padding=1)'))
+                 (pad('replicate'), "beyond the border yours repeats the edge latents; unfolding pads with zeros, F.pad's default mode"),
+                 (pad('circular'), 'beyond the border yours wraps around to the other side (torch.roll?); unfolding pads with zeros'),
+                 (_taps(pad('circular')).flip(2, 3).reshape(B, 9 * C, H, W), 'the shift goes the wrong way (rolling by +1 brings z[i - 1] to i), '
+                                                                            'and torch.roll wraps around at the border: pad with zeros')]
+        if min(H, W) > 1: known.append((pad('reflect'), "beyond the border yours mirrors the grid; unfolding pads with zeros, F.pad's default mode"))
         for wrong, say in known:
             if all_close(got, wrong, 1e-5): return False, f'for feat of shape {shape}: {say}'
         diff = (got - want).abs()
@@ -106,7 +113,7 @@ def check_receptive_radius(answer): # your (code, unfolded)
                   'input pixels: unfolding is not there to see further, but to hand each of the four codes a query reads its neighbours as well',
                   'not quite: change one input pixel, run the encoder again, and find the farthest latent that changed (row or column distance); '
                   'then the same for unfold_features of both',
-                  {(r - 2, r - 1): f'that is the residual blocks alone; the head conv before them and the conv after them reach one pixel each too: {r}',
+                  {(r - 2, r - 1): 'that is the residual blocks alone; the head conv before them and the conv after them reach one pixel each too',
                    (r - 1, r): 'one conv short: count the head conv, two per residual block, and the conv after the blocks',
                    (r // 2, r // 2 + 1): 'each residual block has two 3x3 convs, and each reaches one pixel further',
                    (r // 2 - 1, r // 2): 'each residual block has two 3x3 convs, and each reaches one pixel further; the head and tail convs add one each',

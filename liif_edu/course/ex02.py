@@ -7,7 +7,7 @@ __all__ = ['check_four_members', 'check_members_in_cell']
 
 # %% ../../nbs/course/ex02.ipynb #def6eeb3
 import torch
-from .checks import Wrong, describe, as_whole, seq_of, function_of, checker, run_learner, tensor_answer, all_close, judge
+from .checks import Wrong, describe, as_whole, seq_of, function_of, checker, run_learner, refusing, tensor_answer, all_close, judge
 
 # %% ../../nbs/course/ex02.ipynb #42ec57d2
 @checker('a function my_members(coord, shape)', function_of('coord', 'shape'))
@@ -20,7 +20,10 @@ def check_four_members(f): # your my_members
         q = (torch.rand(600, 2, generator=g, dtype=torch.float64) * 2 - 1) * (1 - 1 / n)
         p = (q + 1) * n / 2 - 0.5                                              # latent units: centres at 0, 1, ..., n-1
         q = q[((p - p.round()).abs() > 1e-3).all(-1)][:500]                      # off the centre lines
-        call, got = f'my_members(coord, {shape})', run_learner(f, q.clone(), shape)
+        call = f'my_members(coord, {shape})'
+        with refusing(f, {'ensemble_members': ensemble_members, 'four_members': None}, 'the exercise is to write it yourself, from the equation: '
+                      'the four members, their rel and their weights; the checker compares yours with ensemble_members'):
+            got = run_learner(f, q.clone(), shape)
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             raise Wrong(f'{call} returned {describe(got)}; it must return three things, (idx, rel, weight)')
         idx, rel, w = (tensor_answer(x, s, f'{name} of {call}') for x, s, name in zip(got, [(500, 4, 2), (500, 4, 2), (500, 4)], ('idx', 'rel', 'weight')))
@@ -67,15 +70,18 @@ def check_four_members(f): # your my_members
 @checker('a pair (latents, sets): two whole numbers', seq_of(as_whole, as_whole))
 def check_members_in_cell(answer): # your (latents, sets)
     "Exercise 02.2: while a query moves inside one latent cell, how many latents are ever members, and how many different sets of four."
+    known = {(4, 1): 'that would be true if the members were fixed for the whole cell. They are the corners of the square of latent *centres* around the query, '
+                     'and inside its cell the query crosses its own latent\'s centre lines, once along each axis',
+             (4, 4): 'four sets is right, but the sets are not the same four latents in another order: each quarter of the cell has its own 2 x 2 block',
+             (6, 2): 'the query crosses a centre line along both axes, not one: rows and columns each split the cell',
+             (16, 4): 'the four quarters share latents: the query\'s own latent is in all four sets, and each edge neighbour in two',
+             (16, 1): 'the members of one query are four latents, and inside one cell they change at the latent\'s centre lines'}
+    latents, sets = answer
+    if answer not in known and (latents == 9) != (sets == 4):                  # half right: say which half, without the other
+        known[answer] = ('nine latents is right, but the sets change only at the centre lines: how many pieces do two lines cut the cell into?'
+                         if latents == 9 else 'four sets is right; now count the different latents in them: the sets share some')
     return judge(answer, (9, 4),
                   '9 latents in 4 sets: the members change where the query crosses its own latent\'s centre lines, which cut its cell into four quarters, '
                   'one set of four for each; together they cover the 3 x 3 block around the latent',
                   'not quite. The members are the corners of the square of latent centres around the query, not of the cell it is in: '
-                  'where inside its own cell does the query cross a line of latent centres?',
-                  {(4, 1): 'that would be true if the members were fixed for the whole cell. They are the corners of the square of latent *centres* around the query, '
-                           'and inside its cell the query crosses its own latent\'s centre lines, once along each axis',
-                   (4, 4): 'four sets is right, but the sets are not the same four latents in another order: each quarter of the cell has its own 2 x 2 block',
-                   (9, 9): 'nine latents is right, but the sets change only at the centre lines: how many pieces do two lines cut the cell into?',
-                   (6, 2): 'the query crosses a centre line along both axes, not one: rows and columns each split the cell',
-                   (16, 4): 'the four quarters share latents: the query\'s own latent is in all four sets, and each edge neighbour in two',
-                   (16, 1): 'the members of one query are four latents, and inside one cell they change at the latent\'s centre lines'})
+                  'where inside its own cell does the query cross a line of latent centres?', known)
