@@ -81,14 +81,16 @@ def check_cell_drops(answer): # your (drop x8, drop x1/4)
     if near(answer, tuple(-t for t in truth)): return False, 'the sign: a loss is the PSNR with the true cell minus the PSNR with the wrong one, positive when the wrong cell is worse'
     if near(answer, m['unclamped']): return False, 'clamp the outputs to [0, 1] before the PSNR, as every evaluation does: the model\'s colours are not clamped'
     if near(answer, m['psnr']): return False, 'those are the PSNRs with the wrong cells; the loss is how far each is below the PSNR with the true cell'
-    if near(answer[:1], truth[:1]): return False, f'the cell x8 is right; the x1/4 loss is {truth[1]:.4f} dB: the cell is (2/128, 2/128) / 4'
-    if near(answer[1:], truth[1:]): return False, f'the cell x1/4 is right; the x8 loss is {truth[0]:.4f} dB: the cell is (2/128, 2/128) * 8'
+    slip = lambda right, wrong, cell: (f'the cell {right} is right; the {wrong} loss is not: decode with the cell (2/128, 2/128) {cell}, clamp to [0, 1], '
+                                       'and subtract its PSNR from the PSNR with the true cell')
+    if near(answer[:1], truth[:1]): return False, slip('x8', 'x1/4', '/ 4')
+    if near(answer[1:], truth[1:]): return False, slip('x1/4', 'x8', '* 8')
     return False, ('not quite: decode lr at (128, 128) with `render(bundled, lr, (128, 128), cell=...)` three times, the true cell (2/128, 2/128), '
                    'then 8 times and 1/4 of it; clamp to [0, 1]; PSNR = -10 log10(mean squared error) against hr')
 
 @checker('an integer', as_whole)
 def check_decoder_params(answer): # your count
-    "Exercise 03.2: the parameters of the cpu-small decoder MLP."
+    "Exercise 03.3: the parameters of the cpu-small decoder MLP."
     layers = lambda n_in, bias=1, out_bias=1: n_in * 64 + 64 * bias + 64 * 64 + 64 * bias + 64 * 3 + 3 * out_bias
     return judge(answer, layers(32 * 9 + 2 + 2),
                   f'{layers(292):,}: the input is 32 * 9 + 2 + 2 = 292 numbers, then 292*64 + 64, 64*64 + 64 and 64*3 + 3',

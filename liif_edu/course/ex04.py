@@ -29,10 +29,11 @@ def check_latent_footprint(answer): # your (with, without)
                    (2., 3.): 'without the ensemble right; with it, latent j is read (unfolded) by latents j - 1 and j + 1, and each of those is a member '
                              'while the query is within one latent of its centre',
                    (3., 3.): 'without the ensemble right; the ensemble widens the stretch: a query reads two latents along the row, not one',
-                   (6., 3.): 'without the ensemble right; with it, the latents that hold j are j - 1, j, j + 1 (3 of them), and a latent is a '
-                             'member while the query is within one latent of its centre: from j - 2 to j + 2',
+                   (6., 3.): 'without the ensemble right; with it, the latents that hold j are j - 1, j, j + 1, and each is a member while the '
+                             'query is within one latent of its centre: those stretches overlap, so measure from where the first begins to where the last ends',
                    (2., 1.5): 'those are half-widths, from the centre of latent j to one end; the width is the whole stretch',
-                   (4., 4.): 'with the ensemble right; without it, a query reads one latent (its own cell\'s), and only three cells read latent j',
+                   (4., 4.): 'with the ensemble right; without it, a query reads one latent, its own cell\'s: count the cells whose latent has '
+                             'an unfolded code that holds latent j',
                    (3., 4.): 'you swapped them: the pair is (with the ensemble, without), and the ensemble widens the stretch: '
                              'a query then reads two latents along the row, not one'})
 
@@ -45,7 +46,7 @@ def _exercise_model():
     return load_model('bundled'), "the bundled model, since the paper's weights are not in your cache"
 
 def _assemble(model, coord, cell, swap=True, rel_units=True, cell_units='hw', rel_from='query', order='zrc', normalise=True, equal=False,
-              to_rgb=True, rel_sign=1, eps=1e-6):
+              to_rgb=True, rel_sign=1, eps=1e-6, area_eps=1e-9):
     "`LIIF.query_rgb` from the course's parts, with one of the usual mistakes switched on: the checker's list of wrong answers."
     from liif_edu.ensemble import SHIFTS
     from liif_edu.latent import gather_latents, latent_coord, nearest_latent, unfold_features
@@ -58,12 +59,14 @@ def _assemble(model, coord, cell, swap=True, rel_units=True, cell_units='hw', re
         rel = ((shifted if rel_from == 'shifted' else coord) - latent_coord(idx, shape)) * (n if rel_units else 1) * rel_sign
         parts = dict(z=gather_latents(z, idx), r=rel, c=cell * {'hw': n, 'wh': n.flip(0), 'none': 1}[cell_units])
         preds.append(model.decoder(torch.cat([parts[k] for k in order], -1)))
-        areas.append((rel[..., 0] * rel[..., 1]).abs() + 1e-9)
+        areas.append((rel[..., 0] * rel[..., 1]).abs() + area_eps)
     w = torch.stack(areas[::-1] if swap else areas, -1)
     if equal: w = torch.ones_like(w)
     out = (torch.stack(preds, -2) * (w / w.sum(-1, keepdim=True) if normalise else w).unsqueeze(-1)).sum(-2)
     return out * 0.5 + 0.5 if to_rgb else out
 
+_NO_AREA_TERM = ("on the last row or column of latent centres, both shifts along that axis are clamped onto the same latent, so rel along it "
+                 "is 0 (or a rounding error) for every member, and so is every area: add 1e-9 to each area, as LIIF does, so that the weights stay defined")
 _QUERY_RGB_MISTAKES = [
     (dict(swap=False), "each member is weighted by the area of its own rectangle; it gets the area of the diagonally opposite one "
                        "(reverse the list of areas), so that the nearest latent counts most"),
@@ -79,6 +82,7 @@ _QUERY_RGB_MISTAKES = [
     (dict(order='rcz'), "the decoder's input is [z, rel, cell], in that order; you put z last"),
     (dict(eps=0), "on a line of latent centres the shifted query falls exactly on a cell border, and rounding then picks either latent: "
                   "add the official nudge, 1e-6 on both axes, to every shifted query (ensemble_members' eps_shift)"),
+    (dict(area_eps=0), _NO_AREA_TERM),
     (dict(normalise=False), 'your weights do not add up to 1: divide each area by the sum of the four'),
     (dict(equal=True), 'you averaged the four members equally; each is weighted by the area of the rectangle opposite it, so the nearest latent counts most'),
     (dict(to_rgb=False), "these are the decoder's colours, in the [-1, 1] range of its training targets; query_rgb maps them back to the "
@@ -133,7 +137,7 @@ def _query_rgb_mistakes():
                     try: _mistake_outputs[i] = base.query_rgb(coord, cell)
                     finally: base.local_ensemble = True
                 else: _mistake_outputs[i] = _assemble(base, coord, cell, **mistake)
-        yield _mistake_outputs[i], say, 'eps' in mistake       # the nudge shows only on the lines; the rest show on the random queries
+        yield _mistake_outputs[i], say, bool({'eps', 'area_eps'} & set(mistake))   # these show only on the lines; the rest on the random queries
 
 @checker('a function my_query_rgb(model, coord, cell)', function_of('model', 'coord', 'cell'))
 def check_query_rgb(f): # your my_query_rgb
@@ -142,24 +146,28 @@ def check_query_rgb(f): # your my_query_rgb
     base, which, coord, cell, want, want_off = _query_rgb_case()
     model, on, C, R = copy.copy(base), f' (checked on {which})', base.feat.shape[1], _RANDOM_Q
     model._modules = dict(base._modules)                     # a shallow copy: what the learner sets on it does not stay
+    import liif_edu.inference as fast
     def forbidden(*a, **k): raise Wrong('my_query_rgb called the model\'s own query_rgb (or decode_members, forward): assemble it from the parts instead')
+    def fast_path(*a, **k): raise Wrong("my_query_rgb called the library's fast path (liif_edu.inference); assemble it from the parts instead")
     def run(q, c, ensemble: bool):
         model.local_ensemble = ensemble
         with torch.no_grad():
             model.query_rgb = model.decode_members = model.forward = forbidden
+            first_layer, fast.first_layer = fast.first_layer, fast_path     # every fast path reads the decoder through it
             try: out = f(model, q.clone(), c.clone())
             except NotImplementedError: raise NotWritten() from None
             except Wrong: raise
             except Exception as e:
                 raise Wrong((_decoder_input_hint(e, C) or f'your function raised {type(e).__name__}: {one_line(e)}') +
                              ('' if ensemble else ', with model.local_ensemble = False') + on) from None
-            finally: del model.query_rgb, model.decode_members, model.forward
+            finally: fast.first_layer = first_layer; del model.query_rgb, model.decode_members, model.forward
         return tensor_answer(out, tuple(q.shape[:2]) + (3,), 'my_query_rgb(model, coord, cell)' + ('' if ensemble else ' with model.local_ensemble = False'))
     got = run(coord, cell, True)
     if not all_close(got, want, 1e-6):
         for wrong, say, lines in _query_rgb_mistakes():
             if all_close(got if lines else got[:, :R], wrong if lines else wrong[:, :R], 1e-6): return False, say + on
         if all_close(got[:, :R], want[:, :R], 1e-6):
+            if got.isnan().any(): return False, _NO_AREA_TERM + on              # areas of exactly 0 there: 0 / 0
             return False, ('right on random queries, but not on those that lie on a line of latent centres or a cell border: '
                            'find each member\'s latent as LIIF does, nearest to the shifted query, nudged by 1e-6 and clamped into [-1 + 1e-6, 1 - 1e-6]' + on)
         i = (got - want).abs().max(-1).values.argmax().item()
