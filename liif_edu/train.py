@@ -25,10 +25,11 @@ def train_step(model, opt, batch: dict, loss=F.l1_loss) -> float:
 
 # %% ../nbs/06_training.ipynb #d7feb1d6
 def fit(model, photos,               # a folder of training photos
-        epochs=1000, repeat=20, batch_size=16, lr=1e-4, milestones=(200, 400, 600, 800),   # the paper's schedule
+        epochs=1000, repeat=20,      # the paper's epochs; repeat=20 is the official config's epoch length, not the paper's
+        batch_size=16, lr=1e-4, milestones=(200, 400, 600, 800),                             # the paper's schedule
         inp_size=48, scale_max=4.0, sample_q=2304,                                           # the paper's examples (notebook 05)
         seed=0, callback=None) -> list:
-    "Train `model` on `photos` by the paper's recipe, the plain way; one dict per epoch (epoch, lr, loss, seconds), passed to `callback`."
+    "Train `model` on `photos` by notebook 06's recipe table (the paper's, with the official config's `repeat`), the plain way; one dict per epoch (epoch, lr, loss, seconds), passed to `callback`."
     torch.manual_seed(seed)
     data = RandomScalePairs(ImageFolder(photos, repeat=repeat, cache=True), inp_size, 1.0, scale_max, sample_q, seed=seed)
     loader = DataLoader(data, batch_size, shuffle=True, drop_last=True)
