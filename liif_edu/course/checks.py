@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Wrong', 'NotWritten', 'one_line', 'describe', 'as_real', 'as_whole', 'seq_of', 'function_of', 'checker',
            'run_learner', 'returned', 'tensor_answer', 'all_close', 'f32', 'figures_of', 'grade', 'agrees', 'as_tuple',
-           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says']
+           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says', 'Refused', 'same_function', 'refusing']
 
 # %% ../../nbs/course/checks.ipynb #38bb998a
 import contextlib, functools, inspect, io, math, numbers, struct
@@ -97,6 +97,7 @@ def run_learner(f, *args):
     "f(*args); NotImplementedError becomes NotWritten, any other failure Wrong."
     try: return f(*args)
     except NotImplementedError: raise NotWritten() from None
+    except Wrong: raise                                          # a refusal (see `refusing`) says what is off itself
     except Exception as e: raise Wrong(f'your function raised {type(e).__name__}: {one_line(e)}') from None
 
 def returned(x, parse, call: str, expected: str):
@@ -196,3 +197,43 @@ def test_says(checker, answer, ok: bool, words=''):
     assert got == ok, f'{checker.__name__}({answer!r}) returned {got}, not {ok}: {out.getvalue()}'
     assert len(out.getvalue().splitlines()) == 1, f'{checker.__name__} printed {out.getvalue()!r}, not one line'
     assert words in out.getvalue(), f'{checker.__name__}({answer!r}) said {out.getvalue()!r}, without {words!r}'
+
+# %% ../../nbs/course/checks.ipynb #ad8b8312
+class Refused(Wrong): "The learner's function called a library function that the exercise asks them to write."
+
+def _body(g):
+    "What a copy of function `g` shares with it: name, arguments, variables, the names it uses, constants (None for a non-function)."
+    g = inspect.unwrap(g) if inspect.isfunction(g) else g
+    if not inspect.isfunction(g): return None
+    c = g.__code__                    # not co_code: `math.ceil` compiles to other opcodes where `import math` is in the same source
+    return c.co_name, c.co_argcount, c.co_varnames, c.co_names, tuple(k for k in c.co_consts if not inspect.iscode(k))
+
+def same_function(f, g) -> bool:
+    "Whether `f` is `g` or a copy of it (a notebook's own definition of an exported function: the same code, defined elsewhere)."
+    f = getattr(f, 'func', f)                                       # a functools.partial
+    return f is g or (_body(f) is not None and _body(f) == _body(g))
+
+@contextlib.contextmanager
+def refusing(f,          # the learner's function
+             library,    # the functions it may not call
+             why: str,   # what to say when it does
+            ):
+    "While the block runs, a call from `f` to any of `library`, or to a copy of one, under any name, raises Refused(why)."
+    if any(same_function(f, g) for g in library): raise Refused(why)
+    def forbidden(*a, **k): raise Refused(why)
+    banned = lambda v: inspect.isfunction(v) and any(same_function(v, g) for g in library)
+    f = getattr(f, 'func', f)
+    spaces = {id(ns): ns for ns in [vars(m) for m in map(inspect.getmodule, library) if m] + [getattr(f, '__globals__', {})]}
+    names = [(ns, k, v) for ns in spaces.values() for k, v in list(ns.items()) if banned(v)]
+    cells = []
+    for c in getattr(f, '__closure__', None) or ():
+        try: v = c.cell_contents
+        except ValueError: continue                                 # a cell not filled yet
+        if banned(v): cells.append((c, v))
+    try:
+        for ns, k, _ in names: ns[k] = forbidden
+        for c, _ in cells: c.cell_contents = forbidden
+        yield
+    finally:
+        for ns, k, v in names: ns[k] = v
+        for c, v in cells: c.cell_contents = v
