@@ -6,14 +6,14 @@
 __all__ = ['Y_WEIGHTS', 'SWEEP_SCALES', 'psnr', 'evaluate_set', 'scale_sweep', 'sweep_table', 'evaluation_sets']
 
 # %% ../nbs/07_evaluation.ipynb #f743556c
-import math
+import math, os
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import benchmark_pairs
 from .folders import check_pairs, image_files
-from .paths import SAMPLES_DIR
+from .paths import REPO_DIR, SAMPLES_DIR
 from .scales import as_pair, scale_name
 
 # %% ../nbs/07_evaluation.ipynb #8d7e2180
@@ -82,7 +82,7 @@ def evaluation_sets(bench,                  # the folder that holds the benchmar
     "{name: folder} of the sets of `names` found in `bench`; where there are none, the bundled photos, with one line saying so."
     found = {n: Path(bench) / n for n in names if (Path(bench) / n).is_dir()}
     if found: return found
-    photos = SAMPLES_DIR
-    print(f'no benchmark sets at {bench} (research data, kept beside the clone, never in it): evaluating on the '
-          f'{len(image_files(photos))} photos bundled in {photos} instead; their numbers are not comparable with the paper\'s tables')
+    photos, shown = SAMPLES_DIR, lambda p: os.path.relpath(p, REPO_DIR)   # as the project sees them: no machine path
+    print(f'no benchmark sets at {shown(bench)} (research data, kept beside the clone, never in it): evaluating on the '
+          f'{len(image_files(photos))} photos bundled in {shown(photos)} instead; their numbers are not comparable with the paper\'s tables')
     return {'bundled photos': photos}

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Wrong', 'NotWritten', 'one_line', 'describe', 'as_real', 'as_whole', 'seq_of', 'function_of', 'checker',
            'run_learner', 'returned', 'tensor_answer', 'all_close', 'f32', 'figures_of', 'grade', 'agrees', 'as_tuple',
-           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says', 'is_own', 'refusing', 'copy_of']
+           'show', 'judge', 'choice_of', 'solution', 'says', 'test_says', 'is_own', 'Refused', 'refusing', 'copy_of']
 
 # %% ../../nbs/course/checks.ipynb #38bb998a
 import contextlib, functools, inspect, io, math, numbers, struct, sys
@@ -210,6 +210,8 @@ def is_own(f, name: str, own) -> bool:
     if own is None: return getattr(f, '__name__', None) == name.split('.')[-1]
     return f is own or (_code_of(f) is not None and _code_of(f) == _code_of(own))
 
+class Refused(Wrong): "The learner's function is, or calls, a function the exercise asks them to write."
+
 @contextlib.contextmanager
 def refusing(f,         # the learner's function
              own: dict, # {name: a function the exercise asks for, or None for one the notebook alone defines}
@@ -219,9 +221,9 @@ def refusing(f,         # the learner's function
     whose = {k: " (the notebook's own)" if h is None else
                 " (the library's, or the notebook's copy of it)" if h.__module__.startswith('liif_edu') else '' for k, h in own.items()}
     for k, h in own.items():
-        if is_own(f, k, h): raise Wrong(f'that is {k} itself{whose[k]}: {why}')
+        if is_own(f, k, h): raise Refused(f'that is {k} itself{whose[k]}: {why}')
     def stand_in(k):
-        def refused(*args, **kwargs): raise Wrong(f'your function calls {k}{whose[k]}: {why}')
+        def refused(*args, **kwargs): raise Refused(f'your function calls {k}{whose[k]}: {why}')
         return refused
     mine, undo = getattr(f, '__globals__', {}), []
     homes = {'liif_edu'} | {h.__module__ for h in own.values() if h is not None}

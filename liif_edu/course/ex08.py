@@ -9,13 +9,14 @@ __all__ = ['check_self_ensemble', 'check_ensemble_gains', 'check_frame_queries']
 import torch
 from ..upscale import view as _views, unview as _unviews   # the eight views of a square, and their inverses
 import functools
-from .checks import Wrong, describe, as_real, seq_of, function_of, checker, run_learner, tensor_answer, all_close
+from .checks import Wrong, Refused, describe, as_real, seq_of, function_of, checker, run_learner, tensor_answer, all_close, refusing
 
 # %% ../../nbs/course/ex08.ipynb #b181015d
-def _ensemble(up, lr, size, ts=range(8), undo=_unviews) -> torch.Tensor:
-    "The mean over views `ts` of undo(up(view of lr)), the size swapped for transposed views."
-    H, W = size
-    return torch.stack([undo(up(_views(lr, t), (W, H) if t & 4 else (H, W)), t) for t in ts]).mean(0)
+def _ensemble(up, lr, size, ts=range(8), undo='unview', views=(_views, _unviews)) -> torch.Tensor:
+    "The mean over views `ts` of undo(up(view of lr)), the size swapped for transposed views; `undo` 'view' or 'none' is a usual mistake."
+    (view, unview), (H, W) = views, size     # bound at definition: a refusal during a learner's call leaves these alone
+    back = {'unview': unview, 'view': view, 'none': lambda y, t: y}[undo]
+    return torch.stack([back(up(view(lr, t), (W, H) if t & 4 else (H, W)), t) for t in ts]).mean(0)
 
 def _lopsided(x, size):
     "A toy upscaler that no flip or transpose leaves alone: nearest-neighbour, plus a ramp down the rows and a weight on the first channel."
@@ -31,7 +32,11 @@ def check_self_ensemble(f): # your my_self_ensemble
         call = f'my_self_ensemble(upscaler, lr of shape {(3, h, w)}, ({H}, {W}))'
         asked = []
         def up(x, size): asked.append(tuple(int(v) for v in size)); return _lopsided(x, size)
-        try: got = tensor_answer(run_learner(f, up, lr.clone(), (H, W)), (3, H, W), call)
+        try:
+            with refusing(f, {'view': _views, 'unview': _unviews}, 'the exercise is to write '
+                          'the eight views and their inverses yourself, with flip and transpose; the checker compares yours with them'):
+                got = tensor_answer(run_learner(f, up, lr.clone(), (H, W)), (3, H, W), call)
+        except Refused: raise
         except Wrong as e:
             if H != W and len(asked) >= 5 and set(asked) == {(H, W)}:
                 raise Wrong(f'{call} always asked the upscaler for ({H}, {W}): a transposed input has its rows and columns swapped, so ask for ({W}, {H}) there') from None
@@ -40,10 +45,10 @@ def check_self_ensemble(f): # your my_self_ensemble
         want = _ensemble(_lopsided, lr, (H, W))
         if all_close(got, want, 1e-6): continue
         known = [(_ensemble(_lopsided, lr, (H, W), ts=range(4)), 'only the four flips: with the transposes there are eight symmetries of a square'),
-                 (_ensemble(_lopsided, lr, (H, W), undo=_views), 'each view is undone in the wrong order: undo the flips first, then the transpose (the inverse of "transpose, then flip")'),
+                 (_ensemble(_lopsided, lr, (H, W), undo='view'), 'each view is undone in the wrong order: undo the flips first, then the transpose (the inverse of "transpose, then flip")'),
                  (8 * want, 'a sum: the self-ensemble is the mean of the eight'),
                  (_lopsided(lr, (H, W)), 'that is the plain output, one view: average all eight')]
-        if H == W: known.append((_ensemble(_lopsided, lr, (H, W), undo=lambda y, t: y), 'the views are not undone: flip (and transpose) each output back before averaging'))
+        if H == W: known.append((_ensemble(_lopsided, lr, (H, W), undo='none'), 'the views are not undone: flip (and transpose) each output back before averaging'))
         for wrong, say in known:
             if all_close(got, wrong, 1e-6): return False, f'{call}: {say}'
         return False, f'{call} differs from the mean of T^-1(upscaler(T(lr))) over the eight flips and transposes T'
