@@ -41,7 +41,7 @@ from liif_edu.upscale import upscale
 
 def _photos(folder): return sorted(p for p in folder.iterdir() if is_image_file(p))
 TRAIN_PHOTOS = _photos(TRAIN_DIR)                                                          # never the samples
-VAL_PHOTOS = [p for p in _photos(SAMPLES_DIR) if p.stem not in check_grey_liif.held_out]   # tune on these
+VAL_PHOTOS = [p for p in _photos(SAMPLES_DIR) if p.stem in check_grey_liif.validation]    # tune on these
 VAL_SIZE = (240, 360)   # the middle of each validation photo: its sides divide by every scale the checker uses
 
 
