@@ -255,7 +255,7 @@ def test_batch(work, tmp_path):
     assert r.returncode == 0 and '0 upscaled, 2 skipped' in r.stdout, r.stdout + r.stderr
     assert (tmp_path / 'out' / 'a.png').stat().st_mtime_ns == before
     assert Image.open(tmp_path / 'out' / 'b.webp').format == 'WEBP'
-    r = liif_edu('upscale', src / 'c.png', '-o', tmp_path / 'out', '--scale', '3', '-q', *model)   # one file into an existing folder
+    r = liif_edu('upscale', src / 'c.png', '-o', tmp_path / 'out', '--scale', '3', '-q', '--overwrite', *model)   # one file into a folder
     assert r.returncode == 0 and r.stdout == '' and Image.open(tmp_path / 'out' / 'c.png').size == (33, 33)
 
 
