@@ -153,14 +153,14 @@ def test_resume_from_a_damaged_checkpoint_is_one_line(tmp_path):
 
 
 def test_every_ablation_variant_builds_trains_and_evaluates(tmp_path):
-    """The six runs of tools/ablations.py, each for a few steps on the sample photos: build, train, save, evaluate."""
+    """The six runs of tools/experiments/ablations.py, each for a few steps on the sample photos: build, train, save, evaluate."""
     import runpy
     from liif_edu.cli import parse_setting
     from liif_edu.evaluate import evaluate_set
     from liif_edu.config import get_config
     from liif_edu.runs import train
     from liif_edu.upscale import liif_upscaler
-    variants = runpy.run_path(str(ROOT / 'tools' / 'ablations.py'))['VARIANTS']
+    variants = runpy.run_path(str(ROOT / 'tools' / 'experiments' / 'ablations.py'))['VARIANTS']
     assert set(variants) == {'liif', 'no-cell', 'no-unfold', 'no-ensemble', 'no-depth', 'liif-seed1'}
     tiny = dict(data=str(SAMPLES_DIR), inp_size=16, sample_q=64, batch_size=2, repeat=1, epochs=1, val_data='')
     configs = {}
@@ -176,7 +176,7 @@ def test_every_ablation_variant_builds_trains_and_evaluates(tmp_path):
 
 
 def test_every_successor_run_builds_the_model_it_names():
-    """tools/successors.py: each run builds the variant it names (method and skip) with the seed it names; the runs of a
+    """tools/experiments/successors.py: each run builds the variant it names (method and skip) with the seed it names; the runs of a
     schedule share the encoder, data and schedule; every variant has LIIF's parameter count to within 2%; and the
     fixed-scale baseline's resampling returns the target size."""
     import runpy
@@ -185,7 +185,7 @@ def test_every_successor_run_builds_the_model_it_names():
     from liif_edu.metasr import MetaSR
     from liif_edu.model import LIIF
     from liif_edu.config import get_config
-    tool = runpy.run_path(str(ROOT / 'tools' / 'successors.py'))
+    tool = runpy.run_path(str(ROOT / 'tools' / 'experiments' / 'successors.py'))
     plan, kinds = tool['PLAN'], {'liif': LIIF, 'metasr': MetaSR, 'lte': LTE}
     assert [n for n, (_, _, sched, _) in plan.items() if sched == 'main' and 'lr' not in n] == [
         f'{v}-s{s}' for s in (0, 1, 2) for v in ('liif', 'liif-skip', 'lte', 'lte-noskip', 'metasr')]

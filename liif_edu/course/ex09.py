@@ -45,7 +45,7 @@ def _successor_table(set_name='Set14', scale='x30'):
     import json
     runs = json.loads((RESULTS_DIR / 'successors.json').read_text())['runs']
     out = {m: torch.tensor([r['psnr'][set_name][scale] for r in runs if r['method'] == m], dtype=torch.float64) for m in ('liif', 'metasr', 'lte')}
-    if min(len(v) for v in out.values()) < 2: raise Wrong('data/results/successors.json does not hold two seeds of every method yet: python tools/successors.py')
+    if min(len(v) for v in out.values()) < 2: raise Wrong('data/results/successors.json does not hold two seeds of every method yet: python tools/experiments/successors.py')
     return out
 
 def _bool(x) -> bool:

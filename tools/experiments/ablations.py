@@ -1,6 +1,6 @@
 """The paper's ablations (Table 3) at CPU scale: train the variants, evaluate them, write data/results/ablations.json.
 
-    python tools/ablations.py           # trains what is missing under runs/ablation/, then evaluates every variant
+    python tools/experiments/ablations.py           # trains what is missing under runs/ablation/, then evaluates every variant
 
 Every run is the project's own command, `liif-edu train --preset cpu-small --set ...`, from scratch with the same
 seed, data and budget (20 epochs of 145 iterations on T91 + BSD200); one more seed of the full model measures the
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from liif_edu.paths import atomic_write
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / 'runs' / 'ablation'
-OUT = ROOT / 'data' / 'ablations.json'
+OUT = ROOT / 'data' / 'results' / 'ablations.json'
 BENCH = ROOT.parent / 'shared' / 'data' / 'benchmark'
 SCALES = (2, 3, 4, 6, 8, 12, 30)
 VARIANTS = {                       # name: (the paper's label, the --set options)

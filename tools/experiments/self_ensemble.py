@@ -1,6 +1,6 @@
 """The self-ensemble measured with the paper's weights: writes data/results/self_ensemble.json.
 
-    python tools/self_ensemble.py        # about an hour on a 2-core CPU; minutes on a GPU
+    python tools/experiments/self_ensemble.py        # about an hour on a 2-core CPU; minutes on a GPU
 
 Y-PSNR (benchmark protocol) of the paper's EDSR-baseline-LIIF on Set5 and Set14 at x2, x3 and x4, plain and with
 `upscale(..., self_ensemble=True)` (the 8 flips and transposes, averaged), with the wall time of each. Notebook 08

@@ -36,7 +36,7 @@ def test_beats_bicubic_everywhere():
 def test_evaluate_reproduces_the_card(tmp_path):
     """Set5 at x2 (in the training range) and x8 (beyond it) and Set14 at x4, from the command line: 6 of the card's 20
     PSNRs, a quarter of the time of the whole card (every scale costs the same, one query per ground-truth pixel, and
-    Set14's photos are the larger ones). `tools/bundle_model.py` writes the whole card."""
+    Set14's photos are the larger ones). `tools/release/bundle_model.py` writes the whole card."""
     checked = 0
     for name, scales in [('Set5', '2,8'), ('Set14', '4')]:
         folder = SHARED_DATA / 'benchmark' / name

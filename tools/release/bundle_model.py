@@ -1,6 +1,6 @@
 """Bundle a finished training run as the project's bundled model: data/models/bundled.safetensors and data/models/bundled.json.
 
-    python tools/bundle_model.py runs/bundled
+    python tools/release/bundle_model.py runs/bundled
 
 The weights are re-saved without the training state (optimiser, random state). The card's PSNR table is measured
 here with the same functions as `liif-edu evaluate`, so that command reproduces it:
@@ -60,7 +60,7 @@ def main():
         'training': {
             'data': f"T91 and BSD200 (the classic '291' set: {', '.join(f'{k} {v}' for k, v in n_train.items())} photos), read from ../shared/data/train",
             'command': f'liif-edu train --preset {args.preset} --out runs/{args.preset}',
-            'bundle_command': f'python tools/bundle_model.py runs/{args.preset}',
+            'bundle_command': f'python tools/release/bundle_model.py runs/{args.preset}',
             'settings': cfg,
             'epochs': state['epoch'],
             'iterations': iterations,

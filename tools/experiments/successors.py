@@ -1,8 +1,8 @@
 """LIIF, its baseline (MetaSR) and its successor (LTE) in one controlled study at CPU scale: data/results/successors.json.
 
-    python tools/successors.py              # trains and evaluates every run that data/results/successors.json lacks
-    python tools/successors.py --only lte   # only the runs whose name starts with 'lte'
-    python tools/successors.py --figure     # only redraw data/results/successors_crops.png from the seed-0 runs
+    python tools/experiments/successors.py              # trains and evaluates every run that data/results/successors.json lacks
+    python tools/experiments/successors.py --only lte   # only the runs whose name starts with 'lte'
+    python tools/experiments/successors.py --figure     # only redraw data/results/successors_crops.png from the seed-0 runs
 
 What it holds equal. Every run is `liif-edu train --preset cpu-small` with the same EDSR encoder (4 blocks of 32
 features), the same photos (T91 + BSD200), the same schedule (cpu-small's whole one: 20 epochs of 145 iterations,
@@ -30,7 +30,7 @@ while the library changes elsewhere.
 import argparse, csv, json, os, platform, subprocess, sys, time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))                           # this checkout's liif_edu, whatever else is installed
 
 import torch

@@ -1,8 +1,8 @@
 """What the cell is worth out of the training range (notebook 07): PSNR at x12 and x30 with the true cell, with the
 cell of x4, and for a model trained with no cell at all; writes data/results/cell_x12_x30.json.
 
-    python tools/cell_x12_x30.py                                  # all of it: many minutes on a CPU
-    python tools/cell_x12_x30.py --sets Set5 --scales 30 --out /tmp/check.json   # a part, for a quicker check
+    python tools/experiments/cell_x12_x30.py                                  # all of it: many minutes on a CPU
+    python tools/experiments/cell_x12_x30.py --sets Set5 --scales 30 --out /tmp/check.json   # a part, for a quicker check
 
 Five ways to decode, each scored with `scale_sweep` under the benchmark protocol: the paper's model (`load_model('official')`)
 and notebook 06's cpu-small model, each with the true cell (`liif_upscaler(model)`) and with the cell of x4
@@ -10,7 +10,7 @@ and notebook 06's cpu-small model, each with the true cell (`liif_upscaler(model
 
 Needs the benchmark sets in ../shared/data/benchmark (research data, kept beside the clone, never in it), the paper's
 weights in the cache (`liif-edu fetch official`), and the ablation runs runs/ablation/liif and runs/ablation/no-cell,
-which `python tools/ablations.py` trains.
+which `python tools/experiments/ablations.py` trains.
 """
 import argparse, json, os, platform, sys, time
 from pathlib import Path
@@ -23,7 +23,7 @@ from liif_edu.scales import scale_name
 from liif_edu.paths import SHARED_DATA, RESULTS_DIR, atomic_write
 from liif_edu.upscale import liif_upscaler
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BENCH = SHARED_DATA / 'benchmark'
 RUNS = ROOT / 'runs' / 'ablation'
 OUT = RESULTS_DIR / 'cell_x12_x30.json'
@@ -50,7 +50,7 @@ def main():
         sys.exit(f'the benchmark sets are not at {BENCH}: they are research data, kept beside the clone (../shared/data), never in it')
     missing = [name for name in ('liif', 'no-cell') if not (args.runs / name / 'last.safetensors').exists()]
     if missing:
-        sys.exit(f'no ablation runs {missing} in {args.runs}: python tools/ablations.py trains them (notebook 06)')
+        sys.exit(f'no ablation runs {missing} in {args.runs}: python tools/experiments/ablations.py trains them (notebook 06)')
     scales = [int(s) if float(s).is_integer() else s for s in args.scales]
     t0 = time.perf_counter()
     ways = methods(args.runs, args.device)
@@ -67,9 +67,9 @@ def main():
                    'cpu-small': f"{os.path.relpath(args.runs / 'liif', ROOT)}: notebook 06's cpu-small preset",
                    'cpu-small, trained with no cell': f"{os.path.relpath(args.runs / 'no-cell', ROOT)}: the same preset with cell_decode=false"},
         'psnr_db': psnr_db,
-        'made': {'how': f'measured by python tools/cell_x12_x30.py ({platform.machine()}, {os.cpu_count()} cores, '
+        'made': {'how': f'measured by python tools/experiments/cell_x12_x30.py ({platform.machine()}, {os.cpu_count()} cores, '
                         f'torch {torch.__version__}, device {args.device})',
-                 'command': 'python tools/cell_x12_x30.py',
+                 'command': 'python tools/experiments/cell_x12_x30.py',
                  'cost': f'{seconds / 60:.0f} minutes' + (' on the CPU' if args.device == 'cpu' else f' on {args.device}')},
     }
     atomic_write(args.out, lambda tmp: tmp.write_text(json.dumps(record, indent=1) + '\n'))

@@ -1,4 +1,4 @@
-"""MetaSR and LTE against the official code, through files the official code wrote (tools/official_fixtures.py).
+"""MetaSR and LTE against the official code, through files the official code wrote (tools/release/official_fixtures.py).
 
 The fixtures hold small official MetaSR and LTE checkpoints with random weights, and the official
 outputs on a batch of two non-square inputs at fractional, odd-integer and anisotropic scales, a

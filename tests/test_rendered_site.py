@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-RENDER = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))
+RENDER = runpy.run_path(str(ROOT / 'tools' / 'notebooks' / 'render_site.py'))
 TEX = r"/\\(frac|text|odot|sum|lfloor|rfloor|cdot|dots|log|sin|mid|in)\b|\$\$/"
 
 
@@ -54,7 +54,7 @@ def test_execution_makes_inline_figures_whatever_the_backend(monkeypatch):
 
 
 def test_pages_show_figures_and_formulas_offline_in_chromium(site):
-    from test_browser import CHROMIUM, FLAGS, _require_browser
+    from test_notebooks_in_browser import CHROMIUM, FLAGS, _require_browser
     _require_browser()
     from playwright.sync_api import sync_playwright
     shots = ROOT / 'tests' / '_screenshots'

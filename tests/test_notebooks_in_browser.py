@@ -36,7 +36,7 @@ SHOTS = ROOT / 'tests' / '_screenshots'
 CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync']
-SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
+SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'notebooks' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
 NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
 METHOD = [n for n in NOTEBOOKS if re.match(r'0[0-9]_', n)]   # 00_... to 09_...: run as Run All runs them (10_ on are nbdev_test's)
 

@@ -1,17 +1,17 @@
 """Execute notebooks in place, so that their saved outputs (figures, tables) are current.
 
-    python tools/run_notebooks.py nbs/02_local_ensemble.ipynb   # one or more notebooks
-    python tools/run_notebooks.py --all                         # every notebook
-    python tools/run_notebooks.py --slow nbs/06_training.ipynb   # also run `#| slow` cells
-    python tools/run_notebooks.py --slow --only ablation nbs/06_training.ipynb   # only the slow cells that mention 'ablation'
-    python tools/run_notebooks.py --switch RETRAIN nbs/06_training.ipynb         # run with `RETRAIN = False` set to True
+    python tools/notebooks/run_notebooks.py nbs/02_local_ensemble.ipynb   # one or more notebooks
+    python tools/notebooks/run_notebooks.py --all                         # every notebook
+    python tools/notebooks/run_notebooks.py --slow nbs/06_training.ipynb   # also run `#| slow` cells
+    python tools/notebooks/run_notebooks.py --slow --only ablation nbs/06_training.ipynb   # only the slow cells that mention 'ablation'
+    python tools/notebooks/run_notebooks.py --switch RETRAIN nbs/06_training.ipynb         # run with `RETRAIN = False` set to True
 
 A cell that starts with the comment `# after your prediction` answers an exercise that asks the learner to predict
 first: it runs, but its outputs are not saved, so the answer shows only when the learner runs it.
 Cells flagged `#| slow` or `#| gpu` are skipped (as `nbdev_test` skips them) and keep the outputs saved
 in the notebook, unless --slow is given. A cell that starts with a switch such as `RETRAIN = False  # True: ...`
 recomputes its saved results (files in data/) only when that switch is on; `--switch RETRAIN` turns it on for this
-run without changing the notebook's source. Then run `nbdev_clean`, and commit. tools/render_site.py
+run without changing the notebook's source. Then run `nbdev_clean`, and commit. tools/notebooks/render_site.py
 executes notebooks the same way, into HTML instead.
 """
 import argparse
@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import ExecutePreprocessor
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SKIP_FLAGS = ('#| slow', '#| gpu', '#|slow', '#|gpu')
 SLOW_ONLY = ('#| gpu', '#|gpu')
 REVEAL = '# after your prediction'   # the first line of a cell whose output would give an exercise's answer away

@@ -1,6 +1,6 @@
 """Write the fixtures that prove liif_edu's MetaSR and LTE compute what the official code computes.
 
-The official code is run once, here, by a developer; the tests (`tests/test_successors.py`) need
+The official code is run once, here, by a developer; the tests (`tests/test_metasr_lte_official.py`) need
 only the files this script writes into `tests/fixtures/`, and the official code is never committed.
 
 Credits: MetaSR is the LIIF authors' reimplementation of Meta-SR (Hu et al., CVPR 2019) in
@@ -15,7 +15,7 @@ From the repository root, with liif_edu's virtual environment active (torch, saf
     git -C /tmp/liif-official checkout 4c833f8f9d5d038df3ee2b50ebe649c30e628c0f
     git clone https://github.com/jaewon-lee-b/lte /tmp/lte-official
     git -C /tmp/lte-official checkout a8815d6ac8a643cd0463a092fa0f58e03935b343
-    python tools/official_fixtures.py            # or: --liif PATH --lte PATH --out DIR
+    python tools/release/official_fixtures.py            # or: --liif PATH --lte PATH --out DIR
 
 /tmp/liif-official and /tmp/lte-official are the default checkout places. The script needs no
 GPU and none of the official code's other requirements: it imports only the official `models`
@@ -68,7 +68,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = 20240601
 CASES = ('x2.5', 'x3', 'x2_x3.5', 'x12_window', 'random')
 IN_SIZE = (7, 10)
@@ -245,7 +245,7 @@ def main(argv=None):
             model = build(models, small[name], SEED)
             torch.save(checkpoint(model, small[name]), args.out / f'{name}-edsr.pth')
             io = official_io(models, module, model, inp, cases)
-            meta = {'official': f'{repo}@{commit(checkout)}', 'writer': 'tools/official_fixtures.py', 'torch': torch.__version__,
+            meta = {'official': f'{repo}@{commit(checkout)}', 'writer': 'tools/release/official_fixtures.py', 'torch': torch.__version__,
                     'cases': json.dumps(CASES), 'output': 'official model((inp - 0.5) / 0.5, coord, cell) * 0.5 + 0.5'}
             save_file(io, args.out / f'{name}-edsr.safetensors', metadata=meta)
             for enc, enc_spec in (('edsr-baseline', edsr_spec(16, 64)), ('rdn', rdn_spec())):

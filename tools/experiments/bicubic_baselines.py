@@ -1,6 +1,6 @@
 """The bicubic baselines of notebook 07, measured on the benchmark sets: writes data/results/bicubic_baselines.json.
 
-    python tools/bicubic_baselines.py        # seconds
+    python tools/experiments/bicubic_baselines.py        # seconds
 
 Bicubic upscaling of each benchmark input back to the ground truth's size, scored with `liif_edu.evaluate`:
 Pillow's bicubic (`liif_edu.data.bicubic`, the one that makes the inputs and the published baselines) and
@@ -50,7 +50,7 @@ def main():
         'what': "mean PSNR (dB) of bicubic upscaling on the benchmark sets: Pillow's bicubic ('pillow', liif_edu.data.bicubic) "
                 "and PyTorch's ('torch', F.interpolate mode='bicubic', rounded to 8 bits)",
         'psnr_db': psnr_db,
-        'made': {'command': 'python tools/bicubic_baselines.py', 'seconds': round(time.perf_counter() - t0, 1),
+        'made': {'command': 'python tools/experiments/bicubic_baselines.py', 'seconds': round(time.perf_counter() - t0, 1),
                  'machine': f'{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}'},
     }
     atomic_write(OUT, lambda tmp: tmp.write_text(json.dumps(record, indent=1) + '\n'))

@@ -1,7 +1,7 @@
 """Render every notebook to static HTML in _site/, with an index page in teaching order and offline mathematics.
 
-    python tools/render_site.py            # execute every notebook afresh, then open _site/index.html
-    python tools/render_site.py --saved    # use the outputs saved in the notebooks (seconds instead of minutes)
+    python tools/notebooks/render_site.py            # execute every notebook afresh, then open _site/index.html
+    python tools/notebooks/render_site.py --saved    # use the outputs saved in the notebooks (seconds instead of minutes)
 
 Uses nbconvert (Quarto, which nbdev's own docs need, cannot be installed everywhere). Cells flagged `#| slow` or
 `#| gpu` are not executed, as `nbdev_test` skips them; their pages show the outputs saved in the notebook instead
@@ -19,8 +19,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / 'tools'))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / 'tools' / 'notebooks'))
 from run_notebooks import SKIP_FLAGS, execute  # noqa: E402  (one way to execute notebooks, shared)
 
 HIDDEN = ('#| hide', '#| default_exp', '#|hide', '#|default_exp')  # run, but not shown: as in nbdev's own docs

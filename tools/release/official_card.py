@@ -2,7 +2,7 @@
 
     liif-edu evaluate --model official --data ../shared/data/benchmark/Set5 ../shared/data/benchmark/Set14 \
         --scales 2,3,4,6,8 --json official.json
-    python tools/official_card.py official.json
+    python tools/release/official_card.py official.json
 
 The weights themselves are never in the repository: `liif-edu fetch official` fetches them into the user cache.
 """
