@@ -121,8 +121,13 @@ def official_weights(progress=False) -> Path:
     except FetchError as e: raise FetchError(f"{e}; {MANUAL}") from None
 
 # %% ../nbs/a4_checkpoints.ipynb #d3374056
-def _default_model_path(fallback: bool) -> Path:
+def _default_model_path(fallback: bool, fetch: bool = True) -> Path:
     "The paper's weights where they can be had; else, with `fallback`, the bundled model, with one line saying why."
+    if not fetch:                                      # the cache or nothing: a notebook's Run All never downloads
+        if cached_path().is_file(): return fetch_official()
+        print("liif_edu: the paper's weights are not cached, so this uses the small bundled model; "
+              "`liif-edu fetch official` fetches them once (about 18 MB)", file=sys.stderr)
+        return BUNDLED_MODEL
     try: return fetch_official()
     except FetchError as e:
         if not fallback: raise FetchError(f"{e}; run again with a network, or use the small CPU model: --model bundled") from None
@@ -132,10 +137,11 @@ def _default_model_path(fallback: bool) -> Path:
 def load_model(path=None,      # None (the default model), 'official', 'bundled' (in any case), or a .safetensors or official .pth file
                device='cpu',
                fallback=True,  # with `path` None: the bundled model where the paper's weights cannot be fetched (else an error)
+               fetch=True,     # with `path` None: fetch the paper's weights if they are not cached; False: the cache or the bundled model
               ):
     "The model named or saved at `path` (a `LIIF`, `MetaSR` or `LTE`), in eval mode on `device`."
     name = model_name(path) if path is not None else None
-    if path is None: path = _default_model_path(fallback)
+    if path is None: path = _default_model_path(fallback, fetch)
     elif name == 'official': path = official_weights()
     elif name == 'bundled': path = BUNDLED_MODEL
     path = Path(path)
