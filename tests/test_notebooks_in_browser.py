@@ -37,7 +37,7 @@ CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync']
 SKIP_FLAGS = runpy.run_path(str(ROOT / 'tools' / 'notebooks' / 'render_site.py'))['SKIP_FLAGS']  # one list of skipped flags
-NOTEBOOKS = sorted(p.name for p in (ROOT / 'nbs').glob('*.ipynb'))
+NOTEBOOKS = sorted(str(p.relative_to(ROOT / 'nbs')) for p in (ROOT / 'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
 METHOD = [n for n in NOTEBOOKS if re.match(r'0[0-9]_', n)]   # 00_... to 09_...: run as Run All runs them (10_ on are nbdev_test's)
 
 
@@ -72,11 +72,12 @@ def _copy_notebook(src: Path, dst: Path):
     nb = json.loads(src.read_text())
     if src.name not in METHOD:
         nb['cells'] = [c for c in nb['cells'] if not (c['cell_type'] == 'code' and ''.join(c['source']).lstrip().startswith(SKIP_FLAGS))]
+    dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(json.dumps(nb))
 
 
 def _digest(folder: Path):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob('*.ipynb'))}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob('*.ipynb'))}
 
 
 @pytest.fixture(scope='module')
@@ -267,7 +268,7 @@ def run_notebook(context, lab, name, shot=None):
 
 
 def test_every_widget_notebook_runs_in_the_browser():
-    assert set(METHOD) <= set(IN_BROWSER) and 'a2_widgets.ipynb' in IN_BROWSER, IN_BROWSER
+    assert set(METHOD) <= set(IN_BROWSER) and 'course/widgets.ipynb' in IN_BROWSER, IN_BROWSER
 
 
 @pytest.mark.parametrize('name', sorted(set(NOTEBOOKS) - set(IN_BROWSER)))
@@ -348,3 +349,79 @@ def test_the_check_catches_failures(lab, browser):
     assert any('a cell that raises' in p for p in problems), problems
     problems, n = run_notebook(browser, lab, 'zz_bad_widget.ipynb')
     assert n == 1 and any('a callback that raises' in p for p in problems), problems
+
+
+CHECK = runpy.run_path(str(ROOT / 'tools' / 'notebooks' / 'check_slides.py'))   # presents a notebook as slides
+MARKS = CHECK['SLIDES']                                                         # slides.py: the marks' rules
+SLIDE_NOTEBOOKS = ['01_latent_grid.ipynb']   # one short notebook with a widget; check_slides.py presents them all
+
+
+def test_slide_marks_survive_nbdev_clean():
+    """The slide marks (and the styles that apply only while presenting) are metadata that nbdev_clean keeps."""
+    from nbdev.clean import clean_nb
+    from nbdev.config import get_config
+    cfg = get_config()
+    for path in MARKS['method_notebooks']():   # 00 to 11
+        nb, name = json.loads(path.read_text()), path.name
+        marks, style = MARKS['marks_of'](nb), nb['metadata'].get(MARKS['FONTS'])
+        assert marks[0][0] == 'slide' and style == MARKS['WRAP_CODE'], f'{name} is not marked as slides'
+        clean_nb(nb, allowed_metadata_keys=cfg.get('allowed_metadata_keys').split(),
+                 allowed_cell_metadata_keys=cfg.get('allowed_cell_metadata_keys').split())
+        assert MARKS['marks_of'](nb) == marks and nb['metadata'].get(MARKS['FONTS']) == style, name
+
+
+def _slides_browser(request):
+    "The lab and browser fixtures, where presenting slides is possible; a skip here (a failure on CI) where not."
+    if (lack := CHECK['missing']()):
+        if os.environ.get('CI'): pytest.fail(f'the slides test needs {lack}: CI must run it')
+        pytest.skip(f'the slides test needs {lack}')
+    return request.getfixturevalue('lab'), request.getfixturevalue('browser')
+
+
+def _close_deck(page):
+    "The deck off again (JupyterLab remembers it), the kernel shut down, the page closed."
+    page.evaluate(f"async () => {{ await {CHECK['APP']}.commands.execute('deck:stop'); }}")
+    page.evaluate(f"{CHECK['PANEL']}.sessionContext.shutdown()")
+    page.close()
+
+
+@pytest.mark.parametrize('name', SLIDE_NOTEBOOKS)
+def test_slides_fit_the_screen(request, name):
+    """The notebook presented as slides (jupyterlab-slideshow's deck, inside JupyterLab) on a 1024 x 768 screen after
+    Run All: every slide is reached by stepping as Space does, none is taller or wider than the screen, and a widget
+    on a slide is live (a key on its slider redraws its picture)."""
+    lab, browser = _slides_browser(request)
+    marks = MARKS['marks_of'](json.loads((lab['root'] / name).read_text()))
+    slides, heights, page = CHECK['present'](browser, lab, name)
+    try:
+        assert len(slides) == sum(kind in ('slide', 'subslide') for kind, _ in marks), 'a slide was never reached'
+        assert [CHECK['describe'](name, s, heights) for s in CHECK['overflows'](slides)] == []
+        shown = [s for s in slides if s['sliders']]
+        assert shown, 'no slide shows a widget'
+        page.evaluate(f"{CHECK['PANEL']}.content.activeCellIndex = {shown[0]['active']}")
+        page.wait_for_timeout(300)
+        control = page.locator('.jp-deck-mod-onscreen .widget-vbox .widget-slider').first
+        assert control.is_visible()
+        results = _operate(page, control)
+        assert results and all(changed and not errors for _, changed, errors in results), results
+    finally:
+        _close_deck(page)
+
+
+TALL_AND_WIDE = ["print('\\n'.join(map(str, range(60))))",                                   # 60 lines: too tall
+                 "from IPython.display import HTML\nHTML('<div style=\"width: 1500px\">too wide</div>')"]
+
+
+def test_the_slide_check_catches_overflow(request):
+    """The slides check itself: a slide taller than the screen and one wider than it are both reported."""
+    lab, browser = _slides_browser(request)
+    nb = json.loads(_notebook(TALL_AND_WIDE))
+    for c in nb['cells']: c['metadata']['slideshow'] = {'slide_type': 'slide'}
+    (lab['root'] / 'zz_overflow.ipynb').write_text(json.dumps(nb))
+    slides, heights, page = CHECK['present'](browser, lab, 'zz_overflow.ipynb')
+    try:
+        tall, wide = CHECK['overflows'](slides)
+        assert [tall['cells'], wide['cells']] == [[0], [1]], slides
+        assert tall['over'] > 100 and not tall['wide'] and wide['wide'] and wide['over'] <= 1, slides
+    finally:
+        _close_deck(page)
