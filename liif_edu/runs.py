@@ -96,9 +96,10 @@ def train(cfg: TrainConfig,
     tb = _tensorboard(out) if rank == 0 else None
     if rank == 0 and cfg.val_data and state.get('bicubic') is None:
         state['bicubic'] = validate(bicubic, cfg)          # the line a model's validation PSNR must rise above
-    if rank == 0 and state['epoch'] == 0:
+    if rank == 0 and state['epoch'] == 0 and progress:
+        shown = os.path.relpath(out) if out.resolve().is_relative_to(Path.cwd()) else out   # a path as the user would type it
         print(f"training {count_params(model):,} parameters on {device} ({world} process{'es' if world > 1 else ''}), "
-              f"{len(loader)} iterations per epoch; run folder {out}")
+              f"{len(loader)} iterations per epoch; run folder {shown}")
     for epoch in range(state['epoch'] + 1, min(cfg.epochs, epochs or cfg.epochs) + 1):
         t0 = time.perf_counter()
         sampler.set_epoch(epoch); data.set_epoch(epoch); model.train()
