@@ -216,8 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser('export', help='write a LIIF model as ONNX: an encoder graph and a decoder graph',
                         description="Write a LIIF model as two ONNX graphs with dynamic sizes: the encoder with the decoder's first-layer latent "
-                                    "term (one table per image), and the rest of the decoder (any number of queries). Needs the onnx package "
-                                    "to write (pip install onnx) and onnxruntime to check (pip install onnxruntime).",
+                                    "term (one table per image), and the rest of the decoder (any number of queries), checked against PyTorch "
+                                    "with onnxruntime to 1e-4. Needs the onnx extra: pip install -e '.[onnx]'.",
                         epilog='example: liif-edu export official -o liif.onnx   (writes liif.encoder.onnx and liif.decoder.onnx)')
     ex.add_argument('model', help=MODEL_HELP)
     ex.add_argument('-o', '--output', required=True, help='the file name: NAME.onnx gives NAME.encoder.onnx and NAME.decoder.onnx')
