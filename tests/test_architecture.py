@@ -125,7 +125,14 @@ def test_command_line_starts_lean():
     assert imports_of('import liif_edu.cli').isdisjoint(HEAVY)
 
 
-@pytest.mark.parametrize('command', ['upscale', 'zoom', 'train', 'evaluate', 'demo', 'fetch', 'download'])
+COMMANDS = ['upscale', 'zoom', 'train', 'evaluate', 'demo', 'fetch', 'download', 'models', 'export']
+
+
+def test_every_command_is_checked():
+    assert sorted(command_modules()) == sorted(COMMANDS), command_modules()
+
+
+@pytest.mark.parametrize('command', COMMANDS)
 def test_each_command_imports_what_it_needs(command):
     """Every command's modules: no matplotlib, ipywidgets or IPython (the demo draws its figure with matplotlib, which
     it imports only when it draws)."""
