@@ -35,7 +35,7 @@ def check_make_coord(f): # your my_make_coord
              (lambda s: _centres(_centre, s[::-1]).flip(-1), 'the centres are right but in column-major order; row-major lists one row at a time, '
                                                               'the column changing fastest: pixel (0, 0), then (0, 1)'),
              (lambda s: _centres(_centre, s[::-1]), 'those are (col, row) pairs, columns first: an (x, y) grid. liif_edu lists (row, col) pairs, a row at a time'),
-             (lambda s: _centres(lambda i, n: -1 + 2 * i / n, s), "those are the near edges of the pixels' cells, -1 + 2i/n; the centre is half a cell, 1/n, further in"),
+             (lambda s: _centres(lambda i, n: -1 + 2 * i / n, s), "those are the near edges of the pixels' cells, -1 + 2i/n; a pixel's value belongs to the centre of its cell"),
              (lambda s: _centres(lambda i, n: -1 + 2 * i / (n - 1), s), 'that puts the first and last centres on the border (the align_corners=True grid); '
                                                                         'then the same point would move between resolutions. The centres are half a cell inside the border'),
              (lambda s: _centres(lambda i, n: (i + 0.5) / n, s), "those are the centres in [0, 1]; the domain is [-1, 1], 2 units wide, so a cell is 2/n"),
@@ -47,8 +47,8 @@ def check_make_coord(f): # your my_make_coord
         if all(all_close(got[s], rule(s), 1e-6) for s in shapes[:3]): return False, say
     s = next(s for s in shapes if not all_close(got[s], _centres(_centre, s), 1e-6))
     k = (got[s] - _centres(_centre, s)).abs().amax(-1).argmax().item()
-    return False, (f'for shape {s}, pair {k} (pixel {divmod(k, s[1])}) is {show(tuple(got[s][k].tolist()))}; its centre is '
-                   f'{show(tuple(_centres(_centre, s)[k].tolist()))}: x_i = -1 + (2i + 1)/n on each axis, pairs (row, col), a row at a time')
+    return False, (f'for shape {s}, pair {k} (pixel {divmod(k, s[1])}) is {show(tuple(got[s][k].tolist()))}, which is not that pixel\'s centre: '
+                   'use x_i = -1 + (2i + 1)/n on each axis, pairs (row, col), a row at a time')
 
 def _upsampled(n: int, N: int, at) -> tuple:
     "The first values of the row 0, 1, ..., n-1 resized to N pixels, sampling it at input position `at(i)` (clamped: border replication)."
@@ -60,17 +60,18 @@ def check_upsampled_row(answer): # your (first, second, third)
     truth = _upsampled(4, 8, lambda i: (i + 0.5) * 4 / 8 - 0.5)        # output centre i, in input pixels: the row's value there
     return judge(answer, truth, f'{show(truth)}: output centre i sits at (i + 1/2) * 4/8 - 1/2 input pixels, that is -0.25, 0.25, 0.75; '
                   'the first lies before the first input centre, where sample_image repeats the border value 0',
-                  'not quite: find where each output centre, -1 + (2i + 1)/8, falls between the input centres -1 + (2j + 1)/4, '
-                  'and mix the two values around it; past the first centre the border value repeats',
+                  'not quite: put the first output centres and the four input centres on one axis (the pixel-centre equation for 8 and for 4 '
+                  'pixels), then mix the two input values on either side of each output centre; past the first input centre the border value repeats',
                   {_upsampled(4, 8, lambda i: i * 3 / 7): "that is align_corners=True: it stretches the row so that the first and last pixel *centres* "
-                                                         "meet. make_coord's pixels are cells, and output centre i is at (i + 1/2) * 4/8 - 1/2 input pixels",
+                                                         "meet. make_coord's pixels are cells, and both rows' centres sit half a pixel inside their ends",
                    _upsampled(4, 8, lambda i: i * 4 / 8): 'you placed output pixel i at input position i/2, lining up the corners of the pixels '
-                                                          'rather than their centres; the centres are half a pixel in: (i + 1/2) * 4/8 - 1/2',
+                                                          'rather than their centres; both rows\' centres sit half a pixel inside the row\'s ends',
                    (-0.25, 0.25, 0.75): 'the first output centre, -0.875, lies before the first input centre, -0.75: there is no pixel on its left to mix '
                                         'with, so bilinear sampling repeats the border value (padding_mode="border"); it does not extrapolate',
                    (0., 0., 1.): 'those are nearest samples; the question asks for bilinear ones, a mix of the two input pixels around each centre',
-                   _upsampled(4, 8, lambda i: (i + 0.5) * 4 / 8): "half a pixel the wrong way: output centre i is at (i + 1/2) * 4/8 input pixels from "
-                                                                  "the row's edge, and input pixel j's centre at j + 1/2, so subtract 1/2"})
+                   _upsampled(4, 8, lambda i: (i + 0.5) * 4 / 8): "half a pixel the wrong way: you measured the output centres from the row's edge, "
+                                                                  "in input pixels, but the input centres are not at 0, 1, 2, 3 from that edge: "
+                                                                  "they too sit half a pixel in"})
 
 def _align_corners_cost(scale: int) -> tuple:
     "(PSNR(align_corners=False) - PSNR(align_corners=True), the same for bicubic, the first on RGB unshaved) at `scale`, on notebook 00's crop, in float64."
@@ -90,17 +91,24 @@ def _align_corners_cost(scale: int) -> tuple:
     i = torch.arange(H, dtype=torch.float64)
     shift = (i * (lr.shape[-1] - 1) / (H - 1) - ((i + 0.5) / scale - 0.5)).abs()   # input pixels between where True and False sample output pixel i
     return (gap('bilinear', 'benchmark', scale), gap('bicubic', 'benchmark', scale), gap('bilinear', None),
-            region_gap(middle), region_gap(~middle), float(shift[H // 4:H - H // 4].max()), float(shift.max()), H // 4)
+            region_gap(middle), region_gap(~middle), float(shift[H // 4:H - H // 4].max()), float(shift.max()), H // 4,
+            psnr(up('bilinear', False), hr, 'benchmark', scale), psnr(up('bilinear', True), hr, 'benchmark', scale))
 
 @checker('a number of dB', as_real)
 def check_align_corners_cost(answer): # your dB
     "Exercise 00.3: the PSNR that align_corners=True loses against align_corners=False, bilinear at x10, on notebook 00's astronaut crop."
-    truth, bicubic_gap, rgb_gap, middle_gap, edge_gap, middle_shift, edge_shift, band = _align_corners_cost(10)
+    truth, bicubic_gap, rgb_gap, middle_gap, edge_gap, middle_shift, edge_shift, band, psnr_false, psnr_true = _align_corners_cost(10)
     right = (f'align_corners=True loses {truth:.3f} dB: it stretches the 48 input pixels so that their outer centres land on the outer output centres. '
              f'In the middle the two nearly agree: the shift between them is 0 at the centre and grows linearly, to {middle_shift:.2f} input pixels '
              f'at the edge of the middle half of each side and {edge_shift:.2f} at the image border. So on the middle {2 * band} x {2 * band} pixels '
              f'True loses only {middle_gap:.2f} dB (RGB), and on the {band}-pixel band around them {edge_gap:.2f} dB: the loss sits at the edges')
     if abs(answer - truth) <= 1e-3: return True, right                  # float32 against this float64 reference: far below 1e-3 dB
+    psnr_given = ('that is a PSNR itself ({}), not a difference between two: the question asks how many dB align_corners=True loses, '
+                  'the PSNR with False minus the PSNR with True')
+    if abs(answer) >= 10:                                                # tens of dB: a PSNR, not the gap between two
+        which = next((f'the one with align_corners={ac}' for v, ac in ((psnr_false, False), (psnr_true, True)) if abs(answer - v) < 0.01),
+                     'in tens of dB')
+        return False, psnr_given.format(which)
     return judge(answer, truth, right, 'not quite: psnr(up, hr, "benchmark", 10) with align_corners=False, minus the same with align_corners=True, '
                   'both bilinear F.interpolate of lr to 480 x 480',
                   {-truth: 'that is True minus False; the question asks how much align_corners=True loses: PSNR with False minus PSNR with True',

@@ -7,7 +7,7 @@ __all__ = ['check_nearest_latent', 'check_unfold', 'check_receptive_radius']
 
 # %% ../../nbs/course/ex01.ipynb #94131398
 import torch
-from .checks import Wrong, as_whole, seq_of, function_of, checker, run_learner, refusing, tensor_answer, all_close, show, judge
+from .checks import Wrong, describe, as_whole, seq_of, function_of, checker, run_learner, refusing, tensor_answer, all_close, show, judge
 
 # %% ../../nbs/course/ex01.ipynb #f2be420b
 def _nearest_queries(shape, g) -> torch.Tensor:
@@ -40,18 +40,26 @@ def check_nearest_latent(f): # your my_nearest
             return False, f'{grid} you swapped rows and columns: shape is (H, W), rows first, like the coordinates'
         p = (q + 1) * n / 2 - 0.5                                                    # latent pixels: centres at 0, 1, ..., n - 1
         mid = ((p >= 0) & (p <= n - 1)).all(-1)                                      # where clamping and truncation change nothing
-        for slip, say in [((p + 0.5).round(), 'you round (x + 1) * n / 2: that finds the nearest cell border, not the cell that contains x. '
-                                              'The nearest latent is p = (x + 1) * n / 2 - 1/2 rounded (p in latent pixels, centres at the integers), '
-                                              'that is floor((x + 1) * n / 2)'),
-                          (p.floor(), 'you take floor(p) (or cut p to an integer) with p = (x + 1) * n / 2 - 1/2: that is the up-left ensemble corner, '
-                                      'not the nearest latent: the last latent centre at or above and left of x, which notebook 02 needs. '
-                                      'The nearest latent is p rounded, floor(p + 1/2)')]:
+        for slip, say in [((p + 0.5).round(), 'you round (x + 1) * n / 2: in that unit the cell borders are the whole numbers, so rounding '
+                                              'finds the nearest cell border, not the cell that contains x'),
+                          (p.floor(), 'you take floor(p) (or cut p to an integer) with p = (x + 1) * n / 2 - 1/2, where the latent centres are the '
+                                      'whole numbers: that gives the last centre at or above and left of x (the up-left ensemble corner that '
+                                      'notebook 02 needs), not the nearest one, which can be the next')]:
             if all_close(got[mid], slip[mid], 0): return False, f'{grid}: {say}'
         if all_close(got[inner], ((q + 1) * (n - 1) / 2).round()[inner], 0):
             return False, ('you put latent 0 at x = -1 and latent n - 1 at x = 1 (the align_corners=True grid); the latents sit at the pixel centres '
                            '-1 + (2i + 1)/n, half a cell inside the border')
         i = (got != want).any(-1).nonzero()[0, 0]
         return False, f'{grid} the query {show(tuple(q[i].tolist()))} is in the cell of latent {show(tuple(want[i].tolist()))}, not {show(tuple(got[i].tolist()))}'
+    q = _nearest_queries((5, 8), g)[:60].view(3, 4, 5, 2)                              # a batch of queries: coord of shape (3, 4, 5, 2)
+    with refusing(f, {'nearest_latent': nearest_latent}, 'the exercise is to write it yourself'): out = run_learner(f, q.clone(), (5, 8))
+    call = 'my_nearest(coord of shape (3, 4, 5, 2), (5, 8))'
+    if tuple(getattr(out, 'shape', ())) != (3, 4, 5, 2):
+        raise Wrong(f'{call} returned {tuple(out.shape) if hasattr(out, "shape") else describe(out)}; the index has the shape of coord, '
+                    '(..., 2) in and (..., 2) out: keep the leading axes, and index the last one (coord[..., 0] for rows)')
+    if not all_close(tensor_answer(out, (3, 4, 5, 2), call), nearest_latent(q, (5, 8)), 0):
+        return False, (f'{call} is wrong, though a list of queries (N, 2) works: index the last axis (coord[..., 0] for the rows, '
+                       'coord[..., 1] for the columns), whatever the axes before it')
     return True, ('your nearest latents match nearest_latent, edges included; floor((x + 1) n / 2) and notebook 01\'s round((x + 1) n / 2 - 1/2) '
                   'agree everywhere but exactly on a cell border, where they break the tie differently')
 
@@ -118,6 +126,8 @@ def check_receptive_radius(answer): # your (code, unfolded)
                    (r // 2, r // 2 + 1): 'each residual block has two 3x3 convs, and each reaches one pixel further',
                    (r // 2 - 1, r // 2): 'each residual block has two 3x3 convs, and each reaches one pixel further; the head and tail convs add one each',
                    (2 * r + 1, 2 * r + 3): 'that is the width of the square of changed latents, 2r + 1; the radius is r, how far from the changed pixel',
+                   (2 * r, 2 * r + 2): 'that looks like a diameter, the span of the changed latents from one side of the changed pixel to the other; '
+                                       'the radius is how far from the changed pixel the farthest changed latent is, on one side',
                    (r + 1, r + 2): 'one too many: the skip connections add a block\'s input to its output at the same pixel, so they reach no further',
                    (r, r): 'the code is right; the unfolded code of a latent includes its neighbours\' codes, each centred one pixel further out',
                    (r, r + 2): 'the code is right; the 3x3 neighbourhood of unfolding reaches one latent further, not two',

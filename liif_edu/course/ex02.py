@@ -33,10 +33,18 @@ def check_four_members(f): # your my_members
         ww = warea.flip(-1) / warea.sum(-1, keepdim=True)
         tol = 5e-7 * max(shape)                                                  # float32 centres are off by up to 1.2e-7 * n in rel
         grid = f'on a {shape[0]} x {shape[1]} grid'
+        key = lambda i: (i[..., 0] * 1000 + i[..., 1]).sort(-1).values                     # each query's four latents as a set
         if not all_close(idx, widx, 0):
+            if all_close(key(idx.flip(-1)), key(widx), 0):
+                return False, (f'idx {grid}: each index pair is (col, row); liif_edu indexes latents (row, col), like the coordinates and '
+                               'a tensor\'s (H, W)')
             if shape[0] != shape[1] and all_close(idx, ensemble_members(q.flip(-1), shape[::-1])[0].double().flip(-1), 0):
                 return False, f'idx {grid}: you swapped rows and columns somewhere; shape is (H, W) and every pair is (row, col)'
-            key = lambda i: (i[..., 0] * 1000 + i[..., 1]).sort(-1).values                 # each query's four latents as a set
+            aligned = ((q + 1) * (n - 1) / 2).floor().clamp(torch.zeros_like(n), n - 2)        # up-left corner with latents at -1 + 2i/(n - 1)
+            aligned = aligned.unsqueeze(-2) + torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]], dtype=torch.float64)
+            if all_close(idx, aligned, 0):
+                return False, (f'idx {grid}: you put latent 0 at -1 and latent n - 1 at 1 (the align_corners=True grid); the latents sit at '
+                               'the pixel centres of notebook 00, half a cell inside the border')
             if all_close(key(idx), key(widx), 0):
                 return False, f'idx {grid}: the right four latents in another order; the members are up-left, up-right, down-left, down-right, t = 0, 1, 2, 3'
             if (idx - widx).abs().max() <= 1:
@@ -47,6 +55,9 @@ def check_four_members(f): # your my_members
                            'in the order up-left, up-right, down-left, down-right')
         if not all_close(rel, wrel, tol):
             d = rel - wrel
+            if all_close(rel, (q.unsqueeze(-2) - (-1 + 2 * widx / (n - 1))) * n, tol):
+                return False, (f'rel {grid} is measured from latent centres at -1 + 2i/(n - 1), the align_corners=True grid; the latents sit at '
+                               'the pixel centres of notebook 00, half a cell inside the border')
             return False, (f'rel {grid} is in [-1, 1] units; multiply by (H, W) to measure it in half-cells' if all_close(rel * n, wrel, tol) else
                            f'rel {grid} is in latent pixels, (x - v) * (H, W) / 2, half the half-cell value: the decoder measures rel in half-cells, '
                            'where one latent pixel is 2 (the Units table of notebook 01), so rel = (x - v) * (H, W)' if all_close(rel * 2, wrel, tol) else
@@ -72,14 +83,15 @@ def check_members_in_cell(answer): # your (latents, sets)
     "Exercise 02.2: while a query moves inside one latent cell, how many latents are ever members, and how many different sets of four."
     known = {(4, 1): 'that would be true if the members were fixed for the whole cell. They are the corners of the square of latent *centres* around the query, '
                      'and inside its cell the query crosses its own latent\'s centre lines, once along each axis',
-             (4, 4): 'four sets is right, but the sets are not the same four latents in another order: each quarter of the cell has its own 2 x 2 block',
+             (4, 4): 'the members do change inside the cell, but not to the same four latents in another order: each piece of the cell '
+                     'between the lines where they change has its own 2 x 2 block',
              (6, 2): 'the query crosses a centre line along both axes, not one: rows and columns each split the cell',
-             (16, 4): 'the four quarters share latents: the query\'s own latent is in all four sets, and each edge neighbour in two',
+             (16, 4): 'the sets overlap: some latents belong to more than one of them, and each counts once',
              (16, 1): 'the members of one query are four latents, and inside one cell they change at the latent\'s centre lines'}
     latents, sets = answer
-    if answer not in known and (latents == 9) != (sets == 4):                  # half right: say which half, without the other
-        known[answer] = ('nine latents is right, but the sets change only at the centre lines: how many pieces do two lines cut the cell into?'
-                         if latents == 9 else 'four sets is right; now count the different latents in them: the sets share some')
+    if answer not in known and (latents == 9) != (sets == 4):                  # half right: a hint for each count, confirming neither
+        known[answer] = ('at least one count is off. The sets change only where the query crosses a line of latent centres: how many pieces '
+                         'do those lines cut the cell into? Then list the sets, and count the different latents in them: the sets share some')
     return judge(answer, (9, 4),
                   '9 latents in 4 sets: the members change where the query crosses its own latent\'s centre lines, which cut its cell into four quarters, '
                   'one set of four for each; together they cover the 3 x 3 block around the latent',
