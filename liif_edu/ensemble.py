@@ -10,7 +10,7 @@ import torch
 from .latent import nearest_latent, latent_coord, gather_latents
 
 # %% ../nbs/02_local_ensemble.ipynb #ab98bacd
-SHIFTS = ((-1, -1), (-1, 1), (1, -1), (1, 1))  # (v_row, v_col) of the four ensemble members, in the reference's order
+SHIFTS = ((-1, -1), (-1, 1), (1, -1), (1, 1))  # (d_row, d_col) of the four ensemble members, in the reference's order
 
 def ensemble_members(coord: torch.Tensor, # (..., 2) query coordinates (row, col)
                      shape,               # (H, W) of the latent grid
