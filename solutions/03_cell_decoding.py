@@ -7,11 +7,13 @@ from liif_edu.paths import sample_path
 from liif_edu.model import render
 
 
-# 1. The cell is the output pixel's size in the [-1, 1] domain, (2/H_out, 2/W_out); the decoder gets it times the latent
-#    grid's (H, W), the units of rel: half-cells of the latent grid, in which one input pixel is 2.
-def my_cell_input(out_size, grid_shape):
-    (H_out, W_out), (H, W) = out_size, grid_shape
-    return (2 / H_out * H, 2 / W_out * W)
+# 1. The cell is the size of one output pixel, and the decoder receives it in the units of rel: half-cells of the latent
+#    grid, in which one input pixel is 2. A window of `rows` input pixels shown on `n_rows` output pixels has output
+#    pixels rows / n_rows input pixels tall, so the decoder receives 2 * rows / n_rows on that axis. In the equation's
+#    terms: the [-1, 1] cell is 2 * rows / (H * n_rows), times the latent grid's H. The whole grid's size cancels.
+def my_cell_input(grid_shape, window, out_size):
+    (rows, cols), (n_rows, n_cols) = window, out_size
+    return (2 * rows / n_rows, 2 * cols / n_cols)
 
 
 # 2. The prediction: the cell 8 times too big costs more. The measurement, on the bundled model:

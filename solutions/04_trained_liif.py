@@ -16,9 +16,9 @@ footprint = (4, 3)
 #    decoder's input [z, rel, cell * (h, w)]; weight each prediction by the area of the opposite rectangle, and map the
 #    blend from the decoder's [-1, 1] colours back to the image's range (unclamped). The 1e-6 nudge matters for queries on
 #    a line of latent centres: there the shifted query lies exactly on a cell border. With model.local_ensemble off there
-#    is one member, the latent whose cell holds the query (the shift (0, 0), no nudge), with weight 1. (Once you have
-#    written the members yourself in notebook 02, ensemble_members(coord, shape, model.local_ensemble) gives idx, rel
-#    and the weights in one call.)
+#    is one member, the latent whose cell holds the query (the shift (0, 0), no nudge), with weight 1. The output is not
+#    clamped. (ensemble_members and blend would do the members and the blend in two calls; the checker refuses them,
+#    since finding the members is the exercise.)
 def my_query_rgb(model, coord, cell):
     feat = model.feat                                          # (B, 64, h, w), from model.gen_feat
     shape = tuple(feat.shape[-2:])

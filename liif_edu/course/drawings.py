@@ -79,7 +79,9 @@ def draw_ensemble(ax,
     return weight
 
 # %% ../../nbs/course/drawings.ipynb #2a856789
-def pipeline_diagram(fig=None, fontsize=10) -> Figure:
+def pipeline_diagram(fig=None, fontsize=10,
+                     cell_formula=True, # write the cell's value; False: name it only, for a page that asks for it
+                    ) -> Figure:
     "LIIF end to end, as boxes and arrows."
     fig = fig or Figure(figsize=(8.2, 2.5))
     ax = fig.add_axes([0, 0, 1, 1]); ax.set_xlim(0, 15); ax.set_ylim(0, 4.4); ax.axis('off')
@@ -92,7 +94,8 @@ def pipeline_diagram(fig=None, fontsize=10) -> Figure:
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle='round,pad=0.05', fc=colour, ec='0.3'))
         ax.text(x + w / 2, y + h / 2, text, ha='center', va='center', fontsize=fontsize)
         if i: ax.add_patch(FancyArrowPatch((x - gap - 0.02, y + h / 2), (x + 0.02, y + h / 2), arrowstyle='-|>', mutation_scale=14, color='0.3'))
-    for i, text, ty in [(4, 'query x', 1.05), (5, 'cell (2/H_out, 2/W_out) * (h, w)', 0.35)]:  # the query picks the members; the cell goes to the MLP
+    cell = 'cell (2/H_out, 2/W_out) * (h, w)' if cell_formula else 'cell: the query pixel\'s size'
+    for i, text, ty in [(4, 'query x', 1.05), (5, cell, 0.35)]:  # the query picks the members; the cell goes to the MLP
         xm = xs[i] + w / 2
         ax.text(xm, ty, text, ha='center', va='center', fontsize=fontsize, bbox=dict(boxstyle='round', fc='#fff5eb', ec='0.3'))
         ax.add_patch(FancyArrowPatch((xm, ty + 0.25), (xm, y - 0.07), arrowstyle='-|>', mutation_scale=14, color='0.3'))

@@ -11,9 +11,9 @@ import torch
 from .checks import Wrong, describe, as_real, as_whole, seq_of, function_of, checker, run_learner, tensor_answer, all_close, grade, show, judge, choice_of
 
 # %% ../../nbs/course/ex03.ipynb #ac20c2f6
-@checker('a function my_cell_input(out_size, grid_shape)', function_of('out_size', 'grid_shape'))
+@checker('a function my_cell_input(grid_shape, window, out_size)', function_of('grid_shape', 'window', 'out_size'))
 def check_decoder_cell(f): # your my_cell_input
-    "Exercise 03.1: `f(out_size, grid_shape)` is the cell the decoder receives, (rows, cols), for an output of `out_size` decoded from a latent grid of `grid_shape`."
+    "Exercise 03.1: `f(grid_shape, window, out_size)`: the cell (rows, cols) the decoder receives for a window."
     from liif_edu.model import LIIF, render
     from liif_edu.encoders import IdentityEncoder
     class Recorder(torch.nn.Module):
@@ -21,26 +21,37 @@ def check_decoder_cell(f): # your my_cell_input
         def forward(self, x): self.x = x; return x[..., :3]
     model = LIIF(IdentityEncoder(), local_ensemble=False, feat_unfold=False)
     model.decoder = Recorder()
-    for (H, W), (h, w) in [((90, 120), (30, 40)), ((7, 30), (5, 11)), ((100, 50), (25, 25)), ((48, 64), (48, 64))]:
-        render(model, torch.zeros(3, h, w), (H, W))
-        truth = model.decoder.x[0, 0, 0, -2:].double()                       # the decoder input's last two numbers: the cell
-        call = f'my_cell_input({(H, W)}, {(h, w)})'
-        out = run_learner(f, (H, W), (h, w))
+    for (h, w), (r, c), (n, m) in [((30, 40), (30, 40), (90, 100)), ((30, 40), (6, 10), (24, 25)),
+                                   ((25, 25), (5, 2.5), (40, 30)), ((7, 30), (3.5, 6), (21, 12))]:
+        render(model, torch.zeros(3, h, w), (round(h * n / r), round(w * m / c)))   # the whole output it is cut from
+        truth = model.decoder.x[0, 0, 0, -2:].double()               # the decoder input's last two numbers: the cell
+        call = f'my_cell_input({(h, w)}, {(r, c)}, {(n, m)})'
+        out = run_learner(f, (h, w), (r, c), (n, m))
         try: got = tensor_answer(out, (2,), call)
         except Wrong:
             if out is None: raise
-            raise Wrong(f'{call} returned {describe(out)}; expected two numbers (rows, cols), one cell size per axis: a tuple such as (0.5, 0.5), '
-                         'or a tensor of shape (2,)') from None
+            raise Wrong(f'{call} returned {describe(out)}; expected two numbers (rows, cols), one cell size per axis: '
+                        'a tuple such as (0.5, 0.5), or a tensor of shape (2,)') from None
         if all_close(got, truth, 1e-6): continue
-        like = lambda r, c: all_close(got, torch.tensor([r, c], dtype=torch.float64), 1e-6)
-        return False, (f'{call}: that is the cell in the [-1, 1] domain, (2/H_out, 2/W_out); the decoder gets it multiplied by the latent grid\'s (H, W)' if like(2 / H, 2 / W) else
-                       f'{call}: half the truth: the domain is 2 units wide, so an output pixel is 2/H_out of it, not 1/H_out' if like(h / H, w / W) else
-                       f'{call}: you multiplied by the output size, which gives 2 for every output; the decoder\'s units are the latent grid\'s (H, W)' if like(2., 2.) else
-                       f'{call}: that is the scale, output over input; the cell is an output pixel\'s size, which shrinks as the scale grows' if like(H / h, W / w) else
-                       f'{call}: you swapped rows and columns; (rows, cols) takes the output rows and the latent rows first' if like(2 / W * w, 2 / H * h) else
-                       f'{call}: you divided by the latent grid\'s size; the decoder gets the cell times (H, W), so that one input pixel is 2' if like(2 / H / h, 2 / W / w) else
-                       f'{call}: got {show(tuple(got.tolist()))}, expected {show(tuple(truth.tolist()))}: the cell (2/H_out, 2/W_out) times the latent grid\'s (H, W)')
-    return True, 'your cell input matches what LIIF gives its decoder: (2/H_out, 2/W_out) * (H, W), so one input pixel is 2 and x s gives 2/s on that axis'
+        like = lambda a, b: all_close(got, torch.tensor([a, b], dtype=torch.float64), 1e-6)
+        slips = [(like(2 * h / n, 2 * w / m), f'that is the cell of {n} x {m} output pixels spanning the whole grid; '
+                  'here they span only the window, so each output pixel is smaller than that'),
+                 (like(2 * r / h / n, 2 * c / w / m), "that is the window's output pixel in the [-1, 1] domain; "
+                  "the decoder gets it multiplied by the latent grid's (H, W)"),
+                 (like(r / n, c / m), 'half the truth: that is the output pixel in input pixels; the decoder '
+                  'measures it in the units of rel, half-cells of the latent grid'),
+                 (like(n / r, m / c) or like(2 * n / r, 2 * m / c), "that is the zoom, output pixels per input pixel; "
+                  "the cell is an output pixel's size, which shrinks as the zoom grows"),
+                 (like(2., 2.), "you multiplied by the output size, which gives 2 for every output; "
+                  "the decoder's units are the latent grid's"),
+                 (like(2 * c / m, 2 * r / n), "you swapped rows and columns; (rows, cols) takes the window's rows "
+                  'and the output rows first')]
+        generic = ('not the cell the decoder receives; start from one output pixel: how many input pixels tall and '
+                   'wide is it, and how big is an input pixel in the units of rel?')
+        return False, f'{call}: ' + next((say for hit, say in slips if hit), generic)
+    return True, ('your cell input matches what LIIF gives its decoder, for a window too: an output pixel is '
+                  'rows / n_rows input pixels tall, and an input pixel is 2 in the units of rel, so 2 * rows / n_rows; '
+                  "the whole grid's size cancels")
 
 
 @checker("'big' (the cell 8 times too big) or 'small' (the cell 4 times too small)", choice_of('big', 'small'))
@@ -57,13 +68,15 @@ def _cell_drops() -> dict:
     from liif_edu.images import load_image
     from liif_edu.paths import sample_path
     from liif_edu.model import render
+    from liif_edu.evaluate import psnr
     model = load_model('bundled')
     lr, hr = downsampled_pair(load_image(sample_path('coffee'))[:, 100:228, 200:328], 4)
     outs = {k: render(model, lr, (128, 128), cell=(2 / 128 * k, 2 / 128 * k)) for k in (1, 8, 1 / 4)}
     db = lambda out: float(-10 * torch.log10((out.double() - hr.double()).pow(2).mean()))
     clamped, raw = {k: db(o.clamp(0, 1)) for k, o in outs.items()}, {k: db(o) for k, o in outs.items()}
-    return dict(drops=(clamped[1] - clamped[8], clamped[1] - clamped[1 / 4]), unclamped=(raw[1] - raw[8], raw[1] - raw[1 / 4]),
-                psnr=(clamped[8], clamped[1 / 4]))
+    luma = {k: psnr(o, hr, 'benchmark', 4) for k, o in outs.items()}    # notebook 00's protocol: luma, 4 px shaved
+    loss = lambda db: (db[1] - db[8], db[1] - db[1 / 4])
+    return dict(drops=loss(clamped), unclamped=loss(raw), psnr=(clamped[8], clamped[1 / 4]), benchmark=loss(luma))
 
 @checker('a pair (dB lost with the cell x8, dB lost with the cell x1/4)', seq_of(as_real, as_real))
 def check_cell_drops(answer): # your (drop x8, drop x1/4)
@@ -75,12 +88,18 @@ def check_cell_drops(answer): # your (drop x8, drop x1/4)
         return True, (f'the cell x8 costs {truth[0]:.3f} dB, x1/4 only {truth[1]:.3f} dB: {truth[0] / truth[1]:.0f} times less, '
                       'although it is twice as far off in ratio (8 against 4); the text below says why')
     grades = [grade(x, y) for x, y in zip(answer, truth)]
-    if 'wrong' not in grades:
-        return False, 'right idea, but too few significant figures, or cut off instead of rounded: give 3 significant figures, rounded'
+    coarse = lambda x, t: any(abs(x - round(t, d)) < 1e-9 for d in (1, 2))   # (0.3, 0.0): rounded to 1 or 2 decimals
+    if all(g != 'wrong' or coarse(x, t) for g, x, t in zip(grades, answer, truth)):
+        return False, ('close, but too few significant figures, or cut off instead of rounded: '
+                       'give 3 significant figures, rounded')
     if near(answer, truth[::-1]): return False, 'you swapped them: the pair is (the cell x8, the cell x1/4)'
     if near(answer, tuple(-t for t in truth)): return False, 'the sign: a loss is the PSNR with the true cell minus the PSNR with the wrong one, positive when the wrong cell is worse'
     if near(answer, m['unclamped']): return False, 'clamp the outputs to [0, 1] before the PSNR, as every evaluation does: the model\'s colours are not clamped'
     if near(answer, m['psnr']): return False, 'those are the PSNRs with the wrong cells; the loss is how far each is below the PSNR with the true cell'
+    if near(answer, m['benchmark']):
+        return False, ("those losses are measured by notebook 00's benchmark protocol, psnr(..., 'benchmark', 4): "
+                       'luma only, a border of 4 shaved; this exercise asks for the plain PSNR of the whole crop in '
+                       'RGB, -10 log10(mean squared error) over all three colours')
     slip = lambda right, wrong, cell: (f'the cell {right} is right; the {wrong} loss is not: decode with the cell (2/128, 2/128) {cell}, clamp to [0, 1], '
                                        'and subtract its PSNR from the PSNR with the true cell')
     if near(answer[:1], truth[:1]): return False, slip('x8', 'x1/4', '/ 4')

@@ -8,26 +8,29 @@ __all__ = ['check_latent_footprint', 'check_query_rgb']
 # %% ../../nbs/course/ex04.ipynb #3ab8156a
 import functools
 import torch
-from .checks import Wrong, NotWritten, one_line, as_real, seq_of, function_of, checker, tensor_answer, all_close, show, judge
+from .checks import Wrong, NotWritten, one_line, as_real, seq_of, function_of, checker, tensor_answer, all_close, show, judge, refusing
 
 # %% ../../nbs/course/ex04.ipynb #16040e98
 @checker('a pair (width with the ensemble, width without), in input pixels', seq_of(as_real, as_real))
 def check_latent_footprint(answer): # your (with, without)
     "Exercise 04.1: the stretch of a row, in input pixels, whose output changes when one latent code is set to zero."
     if all(abs(a - t) < 0.05 for a, t in zip(answer, (4, 3))) and tuple(answer) != (4, 3):
-        return True, ('(4, 3), as measured: the change fades to zero at the ends of the stretch with the ensemble, so a measurement '
-                      'finds it a hair short of 4')
+        return True, ('(4, 3), within the error of a measurement: with the ensemble the change fades to zero at '
+                      'both ends of the stretch, so where a measurement puts those ends depends on how finely it '
+                      'samples the row')
     return judge(answer, (4., 3.),
                   '(4, 3). A query reads the unfolded codes of its members, and each holds its latent\'s 3x3 neighbours. With the ensemble, '
                   'the members are the two latents whose centres bracket the query (along the row), so latent j is read while the query is less '
                   'than 2 from its centre: 4 input pixels. Without it, the one member is the latent of the query\'s own cell, so latent j is '
                   'read in its own cell and its two neighbours\': 3',
-                  'not quite: list the latents whose unfolded codes hold latent j (j - 1, j, j + 1), then the query positions that read them',
+                  'not quite: first find which latents have an unfolded code that contains latent j, then the query '
+                  'positions at which each of those is read, with the ensemble and without it',
                   {(2., 1.): 'you left out unfolding: each member\'s code also holds its 3x3 neighbours, so latent j is read from one latent further on each side',
                    (4., 1.): 'with the ensemble right; without it the query still reads the unfolded code of its nearest latent, which holds latent j '
                              'when the query is in the cell of j - 1 or j + 1',
-                   (2., 3.): 'without the ensemble right; with it, latent j is read (unfolded) by latents j - 1 and j + 1, and each of those is a member '
-                             'while the query is within one latent of its centre',
+                   (2., 3.): 'without the ensemble right; with it, count again: the unfolded codes that contain '
+                             'latent j are not only its own, and a latent stays a member of the ensemble for longer '
+                             'than one cell',
                    (3., 3.): 'without the ensemble right; the ensemble widens the stretch: a query reads two latents along the row, not one',
                    (6., 3.): 'without the ensemble right; with it, the latents that hold j are j - 1, j, j + 1, and each is a member while the '
                              'query is within one latent of its centre: those stretches overlap, so measure from where the first begins to where the last ends',
@@ -57,7 +60,8 @@ def _assemble(model, coord, cell, swap=True, rel_units=True, cell_units='hw', re
         shifted = (coord + torch.tensor([vr / shape[0] + eps, vc / shape[1] + eps], dtype=coord.dtype)).clamp(-1 + 1e-6, 1 - 1e-6)
         idx = nearest_latent(shifted, shape)
         rel = ((shifted if rel_from == 'shifted' else coord) - latent_coord(idx, shape)) * (n if rel_units else 1) * rel_sign
-        parts = dict(z=gather_latents(z, idx), r=rel, c=cell * {'hw': n, 'wh': n.flip(0), 'none': 1}[cell_units])
+        c = cell.flip(-1) * n if cell_units == 'flipped' else cell * {'hw': n, 'wh': n.flip(0), 'none': 1}[cell_units]
+        parts = dict(z=gather_latents(z, idx), r=rel, c=c)
         preds.append(model.decoder(torch.cat([parts[k] for k in order], -1)))
         areas.append((rel[..., 0] * rel[..., 1]).abs() + area_eps)
     w = torch.stack(areas[::-1] if swap else areas, -1)
@@ -73,6 +77,8 @@ _QUERY_RGB_MISTAKES = [
     (dict(rel_units=False), 'rel is in [-1, 1] units; the decoder was trained on rel in half-cells: multiply (x - centre) by the latent grid size (h, w)'),
     (dict(cell_units='none'), 'the cell went in as it came, (2/H_out, 2/W_out); the decoder was trained on it in latent units: multiply it by the latent grid size (h, w)'),
     (dict(cell_units='wh'), 'you multiplied the cell by (w, h); rows come first: cell * (h, w)'),
+    (dict(cell_units='flipped'), 'you turned the cell round to (cols, rows); like rel and the queries, it comes as '
+                                 '(rows, cols) and stays so'),
     (dict(rel_from='shifted'), 'rel is measured from the shifted query; the shift only picks the latent, and rel = (x - centre) * (h, w) uses the query x itself'),
     (dict(rel_sign=-1), "rel points the wrong way: it is the query minus the latent's centre, (x - centre) * (h, w), not centre - x"),
     (dict(order='zcr'), "the decoder's input is [z, rel, cell], in that order; you put the cell before rel"),
@@ -104,22 +110,25 @@ _RANDOM_Q = 100   # the first queries of the checker's case are random; the rest
 
 @functools.lru_cache(1)
 def _query_rgb_case() -> tuple:
-    "The model (float64, its latent grid made), which one it is, the queries, their cells, LIIF.query_rgb's answer, and its answer on the random queries with the ensemble off: made once."
+    "The model (float64, encoding a photo and stripes), which it is, the queries, cells and answers: made once."
     from liif_edu.images import load_image
     from liif_edu.paths import sample_path
     model, which = _exercise_model()
     model = model.double()
-    inp = load_image(sample_path('chelsea'))[None, :, 120:129, 180:193].double()    # 9 x 13 input pixels: rows and columns differ
+    photo = load_image(sample_path('chelsea'))[None, :, 120:129, 180:193].double()  # 9 x 13: rows and columns differ
+    stripes = (torch.arange(13) % 4 < 2).double().expand(1, 3, 9, 13)              # decoded, they overshoot [0, 1]
+    inp = torch.cat([photo, stripes])
     g = torch.Generator().manual_seed(4)
     on_lines = lambda n: [-1 + k / n for k in range(1, 2 * n)]                   # latent centres (k odd) and cell borders (k even)
     ties = torch.stack(torch.meshgrid(*(torch.tensor(on_lines(n), dtype=torch.float64) for n in inp.shape[-2:]), indexing='ij'), -1)
     coord = torch.cat([torch.rand(1, _RANDOM_Q, 2, generator=g, dtype=torch.float64) * 2 - 1, ties.view(1, -1, 2)], 1)
-    cell = torch.tensor([2 / 40, 2 / 30], dtype=torch.float64).expand(1, coord.shape[1], 2)   # decoding to 40 x 30 output pixels
+    coord = coord.expand(2, -1, -1)                                                  # the same queries on both images
+    cell = torch.tensor([2 / 40, 2 / 30], dtype=torch.float64).expand(2, coord.shape[1], 2)   # to 40 x 30 output pixels
     with torch.no_grad():
         model.gen_feat(inp)
         want = model.query_rgb(coord, cell)
         model.local_ensemble = False
-        try: want_off = model.query_rgb(coord[:, :_RANDOM_Q], cell[:, :_RANDOM_Q])
+        try: want_off = model.query_rgb(coord, cell)
         finally: model.local_ensemble = True
         return model, which, coord, cell, want, want_off
 
@@ -149,12 +158,16 @@ def check_query_rgb(f): # your my_query_rgb
     import liif_edu.inference as fast
     def forbidden(*a, **k): raise Wrong('my_query_rgb called the model\'s own query_rgb (or decode_members, forward): assemble it from the parts instead')
     def fast_path(*a, **k): raise Wrong("my_query_rgb called the library's fast path (liif_edu.inference); assemble it from the parts instead")
+    from liif_edu.ensemble import ensemble_members, blend
+    why = 'the exercise is to find the members and their weights yourself, from nearest_latent and SHIFTS'
     def run(q, c, ensemble: bool):
         model.local_ensemble = ensemble
         with torch.no_grad():
             model.query_rgb = model.decode_members = model.forward = forbidden
             first_layer, fast.first_layer = fast.first_layer, fast_path     # every fast path reads the decoder through it
-            try: out = f(model, q.clone(), c.clone())
+            try:
+                with refusing(f, {'ensemble_members': ensemble_members, 'blend': blend}, why):
+                    out = f(model, q.clone(), c.clone())
             except NotImplementedError: raise NotWritten() from None
             except Wrong: raise
             except Exception as e:
@@ -162,23 +175,31 @@ def check_query_rgb(f): # your my_query_rgb
                              ('' if ensemble else ', with model.local_ensemble = False') + on) from None
             finally: fast.first_layer = first_layer; del model.query_rgb, model.decode_members, model.forward
         return tensor_answer(out, tuple(q.shape[:2]) + (3,), 'my_query_rgb(model, coord, cell)' + ('' if ensemble else ' with model.local_ensemble = False'))
+    clamped = ("your colours are clamped to [0, 1]; query_rgb returns them unclamped, as the model decodes them "
+               "(the stripes' colours overshoot): clamp to save an image, not to measure a loss")
     got = run(coord, cell, True)
     if not all_close(got, want, 1e-6):
+        if all_close(got, want.clamp(0, 1), 1e-6): return False, clamped + on
         for wrong, say, lines in _query_rgb_mistakes():
             if all_close(got if lines else got[:, :R], wrong if lines else wrong[:, :R], 1e-6): return False, say + on
+        if got.isnan().any() and not got[:, :R].isnan().any(): return False, _NO_AREA_TERM + on   # 0 / 0 on a line
         if all_close(got[:, :R], want[:, :R], 1e-6):
-            if got.isnan().any(): return False, _NO_AREA_TERM + on              # areas of exactly 0 there: 0 / 0
             return False, ('right on random queries, but not on those that lie on a line of latent centres or a cell border: '
                            'find each member\'s latent as LIIF does, nearest to the shifted query, nudged by 1e-6 and clamped into [-1 + 1e-6, 1 - 1e-6]' + on)
-        i = (got - want).abs().max(-1).values.argmax().item()
+        i = (got - want).abs().max(-1).values.argmax().item() % coord.shape[1]     # the same queries on both images
         return False, (f'your colours differ from LIIF.query_rgb by up to {(got - want).abs().max():.3g}, at the query {show(tuple(round(v, 4) for v in coord[0, i].tolist()))}. '
                        'Check in turn: the unfolded codes, the four latents (nearest to the shifted query), rel in half-cells, the cell in latent units, '
                        'the order [z, rel, cell], the weights (opposite areas, adding up to 1), and the colours mapped back (times 0.5, plus 0.5)' + on)
-    off = run(coord[:, :R], cell[:, :R], False)
+    off = run(coord, cell, False)
     if not all_close(off, want_off, 1e-6):
-        if all_close(off, want[:, :R], 1e-6):
+        if all_close(off, want, 1e-6):
             return False, ('right with the ensemble on, but your function ignores model.local_ensemble: with it False, LIIF decodes one member, '
                            'the nearest latent (the shift (0, 0)), with weight 1' + on)
+        if all_close(off, want_off.clamp(0, 1), 1e-6): return False, clamped + ', with the ensemble off' + on
+        if all_close(off[:, :R], want_off[:, :R], 1e-6):
+            return False, ('right with the ensemble on, and off on random queries; but with the ensemble off, a '
+                           'query that lies exactly on a cell border gets another latent than LIIF gives it: with the '
+                           'ensemble off there is no shift and no 1e-6 nudge, only nearest_latent of the query itself' + on)
         return False, (f'right with the ensemble on; with model.local_ensemble = False your colours differ from LIIF.query_rgb by up to '
                        f'{(off - want_off).abs().max():.3g}: one member, the latent whose cell holds the query (the shift (0, 0), no nudge), '
                        'rel from its centre, weight 1' + on)
