@@ -1,6 +1,7 @@
 """The capstone's solution (solutions/11_capstone.py): it trains on the photos of data/photos/train and tunes on the
 validation photos, never on the checker's test photos; it builds a model of grey shapes that learns; and (when
-LIIF_EDU_CAPSTONE=1: 1000 steps, about five minutes on one thread, plus the checker) it passes check_grey_liif.
+LIIF_EDU_CAPSTONE=1: 1000 steps, about five minutes on one thread, plus the checker) it passes check_grey_liif, by
+more than two standard errors of its gain over the test crops.
 The checker itself is tested in nbs/course/ex11.ipynb with models that cost little to run."""
 import contextlib
 import io
@@ -60,6 +61,9 @@ def test_a_short_run_has_grey_shapes_and_learns(sol):
 
 @pytest.mark.skipif(os.environ.get('LIIF_EDU_CAPSTONE') != '1', reason='trains for minutes: set LIIF_EDU_CAPSTONE=1')
 def test_the_solution_passes_the_checker(sol):
-    ok, said = verdict(sol['train_grey_liif'](log_every=0))
+    model = sol['train_grey_liif'](log_every=0)
+    ok, said = verdict(model)
     print(said)                      # its margins: run with -rP to see them
     assert ok, said
+    spread = sol['crop_spread'](model)       # {scale: (gain over the bar's filter, two standard errors over the crops)}
+    assert all(gain > two_se for gain, two_se in spread.values()), spread     # more than luck of the crops

@@ -25,7 +25,7 @@ _GREY_TEST = {'astronaut': (20, 40, 240, 360), 'camera': (40, 130, 360, 240), 'r
 # photo: (top row, left column, height, width) of its test crop
 _GREY_SCALES = (2, 2.5, 4, 6)    # x6 lies beyond the training range, x1 to x4
 _GREY_MARGIN = 0.2               # dB above the best sharpened Lanczos, at every scale
-_GREY_MASKS = [(r, p) for r in (0.5, 1, 1.5, 2, 3) for p in (0, 25, 50, 75, 100, 150, 200, 300)]  # (radius, percent)
+_GREY_MASKS = tuple((r, p) for r in (0.5, 1, 1.5, 2, 3) for p in (0, 25, 50, 75, 100, 150, 200, 300))  # radius, percent
 _GREY_CHUNK = 16384              # queries per call: a paper-sized decoder's input for a whole crop would be 800 MB
 
 def _grey_pil(img: torch.Tensor, size, method: str, radius=0, percent=0) -> torch.Tensor:
@@ -41,21 +41,16 @@ def _grey_test_set() -> dict:
     "{scale: (lrs, hrs, bicubic PSNR of each crop)}: lists of (1, h, w) inputs and (1, H, W) crops, as `held_out`."
     hrs = [torch.from_numpy(read_pixels(sample_path(name), channels=1)[r:r + h, c:c + w].copy()).permute(2, 0, 1) / 255
            for name, (r, c, h, w) in _GREY_TEST.items()]                  # luma, as Pillow's 'L'
-    out = {}
-    for s in _GREY_SCALES:
-        lrs = [_grey_bicubic(hr, (round(hr.shape[1] / s), round(hr.shape[2] / s))) for hr in hrs]
-        out[s] = lrs, hrs, [psnr(_grey_bicubic(lr, hr.shape[-2:]), hr, 'benchmark', s) for lr, hr in zip(lrs, hrs)]
-    return out
+    lrs = {s: [_grey_bicubic(hr, (round(hr.shape[1] / s), round(hr.shape[2] / s))) for hr in hrs] for s in _GREY_SCALES}
+    return {s: (lrs[s], hrs, [psnr(_grey_bicubic(lr, hr.shape[-2:]), hr, 'benchmark', s) for lr, hr in zip(lrs[s], hrs)])
+            for s in _GREY_SCALES}
 
 @functools.lru_cache(1)
 def _grey_masks() -> dict:
     "{scale: ((radius, percent), mean PSNR)}: the unsharp mask after Lanczos that scores best on the test crops."
-    best = {}
-    for s, (lrs, hrs, _) in _grey_test_set().items():
-        mean = lambda m: np.mean([psnr(_grey_pil(lr, hr.shape[-2:], 'LANCZOS', *m), hr, 'benchmark', s)
-                                  for lr, hr in zip(lrs, hrs)])
-        best[s] = max(((m, float(mean(m))) for m in _GREY_MASKS), key=lambda x: x[1])
-    return best
+    def mean(s, m): return float(np.mean([psnr(_grey_pil(lr, hr.shape[-2:], 'LANCZOS', *m), hr, 'benchmark', s)
+                                          for lr, hr in zip(*_grey_test_set()[s][:2])]))
+    return {s: max(((m, mean(s, m)) for m in _GREY_MASKS), key=lambda x: x[1]) for s in _GREY_SCALES}
 
 def _grey_sharpened(img: torch.Tensor, size, scale=None) -> torch.Tensor:
     "The best sharpened Lanczos resize of `img` (1, h, w) to `size`, with the settings of `scale` (default: nearest H / h)."
@@ -65,16 +60,13 @@ def _grey_sharpened(img: torch.Tensor, size, scale=None) -> torch.Tensor:
 # %% ../../nbs/course/ex11.ipynb #6357460b
 def _grey_run(model, lr, size, flip=False) -> torch.Tensor:
     "The model's output (1, H, W) for one test input `lr` (1, h, w) at output `size`, its queries asked in chunks; or Wrong."
-    H, W = size
-    coord = make_coord((H, W))[None]
-    cell = torch.tensor([2 / H, 2 / W]).expand_as(coord)
+    coord = make_coord(size)[None]
+    cell = torch.tensor([2 / size[0], 2 / size[1]]).expand_as(coord)
     if flip: coord, cell = coord.flip(-1), cell.flip(-1)    # undoes a model that reads (col, row)
-    outs = []
-    for i in range(0, H * W, _GREY_CHUNK):
-        c, l = coord[:, i:i + _GREY_CHUNK].clone(), cell[:, i:i + _GREY_CHUNK].clone()
-        with torch.no_grad(): out = run_learner(model, lr[None].clone(), c, l)
-        outs.append(tensor_answer(out, (1, c.shape[1], 1), f'model(inp {(1, *lr.shape)}, coord {tuple(c.shape)}, cell)'))
-    return torch.cat(outs, 1).view(1, H, W)
+    def chunk(c, l):
+        with torch.no_grad(): out = run_learner(model, lr[None].clone(), c.clone(), l.clone())
+        return tensor_answer(out, (1, c.shape[1], 1), f'model(inp {(1, *lr.shape)}, coord {tuple(c.shape)}, cell)')
+    return torch.cat([chunk(c, l) for c, l in zip(coord.split(_GREY_CHUNK, 1), cell.split(_GREY_CHUNK, 1))], 1).view(1, *size)
 
 def _grey_outputs(model, flip=False) -> dict:
     "{scale: the model's outputs (1, H, W) on the test inputs}, or Wrong for NaN or infinite values."
@@ -94,9 +86,10 @@ def _grey_passes(scores, at=None) -> bool:
     return all(scores[s][0] >= scores[s][2] + _GREY_MARGIN for s in (at or scores))
 
 def _grey_report(scores) -> str:
-    "Per scale: the model's PSNR, its gains over bicubic and over the sharpened Lanczos, and the PSNR it needs if short."
-    return '; '.join(f'x{s:g}: {m:.2f} dB ({m - b:+.2f} over bicubic {b:.2f}; {m - sh:+.2f} over the sharpened Lanczos '
-                     f'{sh:.2f}' + ('' if _grey_passes(scores, [s]) else f'; needs {sh + _GREY_MARGIN:.2f}') + ')'
+    "Per scale: the model's PSNR, how far it is above or below bicubic and the sharpened Lanczos, and what it needs if short."
+    vs = lambda m, ref: f'{ref:.2f} ({abs(m - ref):.2f} {"above" if m >= ref else "below"}'
+    return '; '.join(f'x{s:g}: {m:.2f} dB, against bicubic {vs(m, b)}) and the sharpened Lanczos {vs(m, sh)}'
+                     + ('' if _grey_passes(scores, [s]) else f'; needs {sh + _GREY_MARGIN:.2f}') + ')'
                      for s, (m, b, sh) in scores.items())
 
 # %% ../../nbs/course/ex11.ipynb #c447f3b0
@@ -132,58 +125,57 @@ def _grey_layers(seen, coord, cell):
     if seen.get('conv') == 3:
         return ('your model feeds the grey image to a network whose first convolution reads 3 channels (an RGB model given '
                 "three copies?): a grey LIIF's encoder reads one channel, EDSR(in_dim=1)")
-    if 'liif' not in seen: return None
-    module, args = seen['liif']
+    module, args = seen.get('liif', (None, ()))
     if not getattr(module, 'cell_decode', True):
-        return ("your LIIF decodes without the cell (the paper's -c ablation): the capstone's model is the full LIIF, "
-                'cell_decode=True')
+        return "your LIIF decodes without the cell (the paper's -c ablation): the capstone's model is the full LIIF, cell_decode=True"
     off = _grey_changed(coord, args[1], atol=1e-6) if len(args) > 1 else None
-    if off == 'flip': return 'your model hands LIIF the coordinates as (col, row): coord is (row, col), as make_coord has it'
-    if off is not None:
-        return 'your model changes the coordinates before LIIF sees them: pass coord on as given, (row, col) in [-1, 1]'
+    if off is not None: return ('your model hands LIIF the coordinates as (col, row): coord is (row, col), as make_coord has it'
+                                if off == 'flip' else 'your model changes the coordinates before LIIF sees them: pass coord '
+                                'on as given, (row, col) in [-1, 1]')
     off = _grey_changed(cell, args[2]) if len(args) > 2 else None
-    if isinstance(off, float):
-        return (f"your model hands LIIF the cell times {off:.3g}: the cell is the output pixel's size in [-1, 1] units, "
-                '(2/H, 2/W), already what LIIF wants')
+    if isinstance(off, float): return (f"your model hands LIIF the cell times {off:.3g}: the cell is the output pixel's size "
+                                       'in [-1, 1] units, (2/H, 2/W), already what LIIF wants')
     return off and 'your model ' + _GREY_CELL[off]
 
 # %% ../../nbs/course/ex11.ipynb #c22d4990
-@checker('a model callable as model(inp, coord, cell), inp (B,1,h,w) in [0,1], coord and cell (B,Q,2), returning (B,Q,1)',
-          function_of('inp', 'coord', 'cell'))
-def check_grey_liif(model): # your grey LIIF
-    "Capstone (notebook 11): a grey LIIF that learns more than a sharpening filter on the test crops, at every scale."
-    g = torch.Generator().manual_seed(11)
-    inp = torch.rand(2, 1, 9, 13, generator=g)                       # not square: rows and columns must stay apart
-    coord = make_coord((20, 29))[None].expand(2, -1, -1)[:, ::7]     # 83 queries of a 20x29 output
+def _grey_probe(model):
+    "Steps 1 to 3 on a small probe: a fault of shapes, of query independence or of what the layers received; else None."
+    inp = torch.rand(2, 1, 9, 13, generator=torch.Generator().manual_seed(11))   # not square: rows and columns apart
+    coord = make_coord((20, 29))[None].expand(2, -1, -1)[:, ::7]                # 83 queries of a 20x29 output
     cell = torch.tensor([2 / 20, 2 / 29]).expand_as(coord)
     call = 'model(inp (2, 1, 9, 13), coord (2, 83, 2), cell (2, 83, 2))'
-    try: out, seen = _grey_watch(model, inp, coord, cell)            # 1. shapes, watching the layers for step 3
+    try: out, seen = _grey_watch(model, inp, coord, cell)                       # 1. shapes, watching the layers for step 3
     except NotImplementedError: raise NotWritten() from None
     except Exception as e:
         try:
             with torch.no_grad(): model(inp.expand(-1, 3, -1, -1).clone(), coord.clone(), cell.clone())
         except Exception: raise Wrong(f'{call} raised {type(e).__name__}: {one_line(e)}') from None
-        raise Wrong("your model takes 3 input channels but not 1: a grey LIIF's encoder reads one channel "
-                    '(its first convolution has in_channels=1: EDSR(in_dim=1))') from None
+        return ("your model takes 3 input channels but not 1: a grey LIIF's encoder reads one channel (its first convolution "
+                'has in_channels=1: EDSR(in_dim=1))')
     shape = tuple(getattr(out, 'shape', ()))
-    if shape == (2, 83, 3): return False, (f'{call} returned (2, 83, 3): three values per query; a grey LIIF predicts one, '
-                                           'so its decoder ends in 1 output (LIIF(out_dim=1))')
-    if shape == (2, 83):
-        return False, f'{call} returned (2, 83): keep the channel axis, (B, Q, 1), as LIIF returns (B, Q, 3) for RGB'
+    if shape == (2, 83, 3): return (f'{call} returned (2, 83, 3): three values per query; a grey LIIF predicts one, so its '
+                                    'decoder ends in 1 output (LIIF(out_dim=1))')
+    if shape == (2, 83): return f'{call} returned (2, 83): keep the channel axis, (B, Q, 1), as LIIF returns (B, Q, 3) for RGB'
     probe = tensor_answer(out, (2, 83, 1), call)
-    if not torch.isfinite(probe).all(): return False, f'{call} returned NaN or infinite values'
+    if not torch.isfinite(probe).all(): return f'{call} returned NaN or infinite values'
     with torch.no_grad(): again = run_learner(model, inp.clone(), coord[:, :40].flip(1).clone(), cell[:, :40].flip(1).clone())
     again = tensor_answer(again, (2, 40, 1), 'model(inp, coord, cell) on 40 of the 83 queries')    # 2. independent queries
     if not torch.allclose(again.flip(1), probe[:, :40], atol=1e-4, rtol=0):
-        return False, ("your model's answer at a query depends on the other queries asked with it (how many, or in what order): "
-                       'does it work out the output size or the scale from the number of queries, e.g. with sqrt? LIIF needs '
-                       'only coord and cell, and the checker asks for its queries in chunks')
-    fault = _grey_layers(seen, coord, cell)                             # 3. one channel in; coord and cell as given
+        return ("your model's answer at a query depends on the other queries asked with it (how many, or in what order): does "
+                'it work out the output size or the scale from the number of queries, e.g. with sqrt? LIIF needs only coord '
+                'and cell, and the checker asks for its queries in chunks')
+    return _grey_layers(seen, coord, cell)                                       # 3. one channel in; coord and cell as given
+
+@checker('a model callable as model(inp, coord, cell), inp (B,1,h,w) in [0,1], coord and cell (B,Q,2), returning (B,Q,1)',
+          function_of('inp', 'coord', 'cell'))
+def check_grey_liif(model): # your grey LIIF
+    "Capstone (notebook 11): a grey LIIF that learns more than a sharpening filter on the test crops, at every scale."
+    fault = _grey_probe(model)                                  # 1 to 3 cost milliseconds: a wrong model hears of it first
     if fault: return False, fault
-    outs = _grey_outputs(model)                                         # 4. PSNR on the test crops
+    outs = _grey_outputs(model)                                 # 4. PSNR on the test crops
     scores = _grey_scores(outs)
     report = _grey_report(scores)
-    if _grey_passes(scores):                                            # 5. the bar
+    if _grey_passes(scores):                                    # 5. the bar
         return True, ('learns more than a sharpening filter: above the best sharpened Lanczos resize (tuned on these crops) '
                       f'by at least {_GREY_MARGIN} dB at every scale, x{max(_GREY_SCALES):g} beyond the training range '
                       'included; ' + report)
@@ -192,12 +184,12 @@ def check_grey_liif(model): # your grey LIIF
                        'with * 0.5 + 0.5 (LIIF.query_rgb does); ' + report)
     if _grey_passes(_grey_scores(outs, lambda x: x / 255)):
         return False, 'your outputs are in [0, 255]: inputs and outputs are in [0, 1]; ' + report
-    below = any(m < b + _GREY_MARGIN for m, b, _ in scores.values())                # not even above bicubic somewhere
+    below = any(m < b + _GREY_MARGIN for m, b, _ in scores.values())          # not even above bicubic somewhere
     if below and _grey_passes(_grey_scores(_grey_outputs(model, flip=True))):   # a (col, row) model is far below bicubic
         return False, ("your model reads coord as (col, row): LIIF's coordinates are (row, col), as make_coord gives them, "
                        'and so is the cell; ' + report)
     whole = [s for s in scores if float(s).is_integer()]
-    if below and _grey_passes(scores, whole):                          # the others not even above bicubic
+    if below and _grey_passes(scores, whole):                  # the others not even above bicubic
         return False, (f'it passes at the whole-number scales ({", ".join(f"x{s:g}" for s in whole)}) but not at the others: '
                        'does it round the scale or the output size? LIIF reads any scale from coord and cell; ' + report)
     if below: return False, (f'not above bicubic by {_GREY_MARGIN} dB on the held-out photos at every scale (train longer, '
@@ -208,5 +200,5 @@ def check_grey_liif(model): # your grey LIIF
 
 check_grey_liif.held_out = tuple(_GREY_TEST)            # the test photos: never train or tune on them
 check_grey_liif.validation = ('chelsea', 'coffee')      # the other sample photos: tune on these
-check_grey_liif.scales, check_grey_liif.margin = _GREY_SCALES, _GREY_MARGIN
+check_grey_liif.scales, check_grey_liif.margin, check_grey_liif.masks = _GREY_SCALES, _GREY_MARGIN, _GREY_MASKS
 check_grey_liif.test_set, check_grey_liif.bicubic, check_grey_liif.sharpened = _grey_test_set, _grey_bicubic, _grey_sharpened
