@@ -2,13 +2,16 @@
 import hashlib
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from liif_edu.checkpoint import load_model
-from liif_edu.paths import BUNDLED_MODEL, SHARED_DATA, MODEL_DIR
+from liif_edu.cards import model_card
+from liif_edu.paths import BUNDLED_MODEL, MODEL_DIR, SHARED_DATA
 from liif_edu.encoders import count_params
 
+ROOT = Path(__file__).resolve().parent.parent
 CARD = json.loads((MODEL_DIR / 'bundled.json').read_text())
 
 
@@ -84,3 +87,13 @@ def test_evaluate_reproduces_the_official_card_at_x4(tmp_path):
     assert r.returncode == 0, r.stderr
     got = json.loads((tmp_path / 'r.json').read_text())
     assert abs(got[str(SHARED_DATA / 'benchmark' / 'Set5')]['liif_edu']['x4'] - OFFICIAL_CARD['evaluation']['psnr_db']['Set5']['x4']['official']) < 0.01
+
+
+def test_readme_quotes_the_cards():
+    """The README's table of models, with the measured speeds, is `liif-edu models`' table, read from the cards:
+    a new measurement (python bench/speed.py --write) shows up in the README or this test fails."""
+    from liif_edu.cards import model_table
+    rows = [line for line in model_table().splitlines() if line.startswith('|')]
+    readme = (ROOT / 'README.md').read_text()
+    assert all(row in readme for row in rows), 'paste the table of `liif-edu models` into README.md'
+    assert all(model_card(name).get('speed') for name in ('official', 'bundled')), 'python bench/speed.py --write'
