@@ -58,9 +58,11 @@ def check_mean_fraction(answer): # your mean fraction
                    (1 + 1 / 16) / 2: 'that is the mean of the fractions at the two ends, x1 and x4; 1/s^2 is not a straight line between them',
                    1 / 16: 'that is the fraction at x4 only; the scale is drawn from U(1, 4)',
                    math.log(4) / 3: 'that is the mean of 1/s, one axis; the crop is square: 1/s^2',
-                   1 / 3: 'the mean of 1/s^2 is (1/3) * (1 - 1/4); did you forget the 1/4?'}
+                   1 / 3: 'that is what the lower end of the integral alone gives: evaluate the antiderivative at both ends, 1 and 4'}
     if grade(answer, truth) == 'few' and abs(answer - truth) > 0.1 * truth:     # one figure, and far off: say what is off, not "more figures"
         for value, say in mistakes.items():
-            if grade(answer, value) != 'wrong': return False, f'{say} (to the one figure you give)'
+            if grade(answer, value) != 'wrong':
+                return False, (f'to the one figure you give, this matches a usual slip: {say}. '
+                               'If that is not how you got it, give two or three figures')
         return False, f'{wrong} ({answer:g} is {abs(answer - truth) / truth:.0%} off, more than rounding to one figure explains)'
     return judge(answer, truth, right, wrong, mistakes)

@@ -63,43 +63,50 @@ def check_psnr_protocol(f): # your my_psnr
         return False, f'{call} gave {got:.4f} dB; the benchmark protocol gives {truth:.4f}: clamp, luma Y, shave `scale` from each border, then -10 log10 of the mean squared error'
     return True, 'your PSNR is the benchmark protocol at x2, x3 and x4: clamp, luma, shave, mean squared error, -10 log10'
 
-def _sweep_gains(set_name='Set5') -> dict:
-    "{scale: the paper's model minus bicubic, dB} on `set_name` from data/results/sweep_official.json."
+def _sweep_gains(set_name='Set5', model='bundled') -> dict:
+    "{scale: `model` minus bicubic, dB} on `set_name`, from data/results/sweep_{model}.json (notebook 07's sweep)."
     import json
     from pathlib import Path
-    runs = json.loads((RESULTS_DIR / 'sweep_official.json').read_text())
+    runs = json.loads((RESULTS_DIR / f'sweep_{model}.json').read_text())
     row = next(v for k, v in runs.items() if Path(k).name == set_name)
     return {int(s[1:]): row['liif_edu'][s] - row['bicubic'][s] for s in row['liif_edu']}
 
-def _cpu_small_anchor() -> tuple:
-    "cpu-small's gain over bicubic on Set5 at x2 (dB), as notebook 06 measured it, and its parameter count, from data/results/cpu_small.json."
+def _anchor() -> dict:
+    "What exercise 07.2's anchor cell prints: cpu-small's Set5 gains at x2 to x4, and the bundled model's size and training against it."
     import json
-    saved = json.loads((RESULTS_DIR / 'cpu_small.json').read_text())
-    return saved['set5']['x2']['cpu_small'] - saved['set5']['x2']['bicubic'], saved['parameters']
+    from liif_edu.paths import MODEL_DIR
+    small = json.loads((RESULTS_DIR / 'cpu_small.json').read_text())
+    card = json.loads((MODEL_DIR / 'bundled.json').read_text())
+    gains = {int(s[1:]): r['cpu_small'] - r['bicubic'] for s, r in small['set5'].items()}
+    return dict(gains=gains, params=card['architecture']['parameters'] / small['parameters'],
+                steps=card['training']['iterations'] / small['iterations'])
 
 @checker('a pair (gain at x2, gain at x12) in dB', seq_of(as_real, as_real))
 def check_gain_prediction(answer): # your predicted (gain at x2, gain at x12)
-    "Exercise 07.2: a prediction of the paper's model's gain over bicubic on Set5, at x2 and at x12."
+    "Exercise 07.2: a prediction of the bundled model's gain over bicubic on Set5, at x2 and at x12."
     g2, g12 = answer
     t = _sweep_gains()
     t2, t12 = t[2], t[12]
+    run = 'run the cells marked `# after your prediction` and compare'
     if g2 <= 0 or g12 <= 0:
-        return False, ('a gain of zero or less would mean the model does no better than bicubic; it was trained to beat it, '
-                       'and it does at every scale in the table below: how much better, though?')
+        return False, ('a gain of zero or less would mean the model does no better than bicubic, though it was trained to beat it; '
+                       'how much better do you expect it to be at each scale?')
     if g12 >= g2:
-        return False, ('you predict the gain holds or grows with the scale; run the cell marked `# after your prediction` and read it off the table: '
-                       'it shrinks, for the two reasons of "Why the gain shrinks at large scales"')
+        return False, ('you predict that the gain holds or grows with the scale. Before you run anything, think about how many output '
+                       'pixels each input pixel must account for at x2 and at x12, and how far x12 is from the training scales; '
+                       'then predict again')
     near = lambda g, t_: 0.7 * t_ <= g <= 1.3 * t_                         # within 30%
     far = [f'x{s} ({"too high" if g > t_ else "too low"})' for s, g, t_ in [(2, g2, t2), (12, g12, t12)] if not near(g, t_)]
     if far:
-        anchor, params = _cpu_small_anchor()
-        hint = (f'start from the anchor above the exercise: cpu-small, {params:,} parameters trained for minutes on a CPU, already gains '
-                f'{anchor:.2f} dB at x2, and the paper\'s model is far larger and trained far longer' if g2 < 0.7 * t2 else
-                f'a larger, longer-trained model gains more than cpu-small\'s {anchor:.2f} dB at x2, but not many times more' if g2 > 1.3 * t2 else
-                'at x2 you are within 30%; beyond the training scales the gain shrinks, ' +
-                ('but the model still beats bicubic clearly at x12' if g12 < t12 else 'and by more than you think'))
-        return False, (f'the direction is right: the gain shrinks. The size is off at {" and ".join(far)}, by more than 30%: {hint}; '
-                       'run the cell marked `# after your prediction` and compare')
+        a = _anchor()
+        size = f'{a["params"]:.0f} times its parameters and {a["steps"]:.1f} times its training steps'
+        hint = (f'start from the anchor above the exercise: cpu-small gains {a["gains"][2]:.2f} dB at x2, and the bundled model has '
+                f'{size}' if g2 < 0.7 * t2 else
+                f'the bundled model is cpu-small grown a little ({size}), not the paper\'s model: more than cpu-small\'s '
+                f'{a["gains"][2]:.2f} dB at x2, but not many times more' if g2 > 1.3 * t2 else
+                'at x2 you are within 30%; at x12, far outside the training scales, ' +
+                ('the model still beats bicubic by more than that' if g12 < t12 else 'it keeps less of its lead than that'))
+        return False, (f'the direction is right. The size is off at {" and ".join(far)}, by more than 30%: {hint}; {run}')
     return True, (f'the gain shrinks, and both guesses are within 30% of the measurement: {t2:.2f} dB at x2, {t12:.2f} at x12 '
                   f'({t12 / t2:.0%} of it)')
 

@@ -69,6 +69,20 @@ def _ensemble_outputs():
     up = lambda x, s: upscale(model, x, size=tuple(s))
     return hr, {'bicubic': (bicubic(lr, size), _ensemble(bicubic, lr, size)), 'model': (up(lr, size), upscale(model, lr, size=size, self_ensemble=True))}
 
+@functools.lru_cache(maxsize=1)
+def _official_gain():
+    "The self-ensemble's gain for the paper's model on exercise 08.3's crop, benchmark protocol at x4; None where its weights are not cached."
+    from liif_edu.checkpoint import cached_path, load_model
+    from liif_edu.data import downsampled_pair
+    from liif_edu.evaluate import psnr
+    from liif_edu.images import load_image
+    from liif_edu.paths import sample_path
+    from liif_edu.upscale import upscale
+    if not cached_path().is_file(): return None                  # then a learner cannot have loaded it either
+    lr, hr = downsampled_pair(load_image(sample_path('coffee'))[_ENSEMBLE_CROP], 4)
+    model, size = load_model('official'), tuple(hr.shape[-2:])
+    return psnr(upscale(model, lr, size=size, self_ensemble=True), hr, 'benchmark', 4) - psnr(upscale(model, lr, size=size), hr, 'benchmark', 4)
+
 @checker('a pair (bicubic gain, model gain) in dB', seq_of(as_real, as_real))
 def check_ensemble_gains(answer): # your (bicubic gain, model gain)
     "Exercise 08.3: what the self-ensemble adds, in Y-PSNR at x4 (benchmark protocol), to bicubic and to the bundled model."
@@ -77,9 +91,14 @@ def check_ensemble_gains(answer): # your (bicubic gain, model gain)
     gain = lambda name, protocol='benchmark', scale=4: psnr(outs[name][1], hr, protocol, scale) - psnr(outs[name][0], hr, protocol, scale)
     truth = (gain('bicubic'), gain('model'))
     near = lambda a, b: all(abs(x - y) < 0.005 for x, y in zip(a, b))
-    said = (f'bicubic gains {truth[0]:+.3f} dB, the bundled model {truth[1]:+.3f} dB: bicubic treats every flip and transpose alike, so its eight views '
-            'are one view eight times; the model does not (its filters are learned, not symmetric), so its views disagree and their mean cancels part of each error')
+    said = (f'bicubic gains {truth[0]:+.4f} dB, the bundled model {truth[1]:+.3f} dB. Bicubic\'s kernel is symmetric, so its eight views '
+            'differ only by rounding, and their mean gains almost nothing; the model\'s filters are learned, not symmetric, so its views '
+            'disagree and their mean cancels part of each error')
     if near(answer, truth): return True, said
+    official = _official_gain()
+    if official is not None and abs(answer[1] - official) < 0.005:
+        return False, ("your model gain is the paper's model's: load_model() loads the paper's weights where they are cached. The exercise "
+                       "asks for the small bundled model, load_model('bundled')")
     for wrong, say in [(truth[::-1], 'you swapped them: (bicubic gain, model gain)'), ((-truth[0], -truth[1]), 'the sign: the gain is PSNR with the self-ensemble minus PSNR without'),
                        ((gain('bicubic', scale=1), gain('model', scale=1)), "the scale is left out: psnr's scale defaults to 1, so the benchmark protocol "
                         "shaved 1 pixel, not 4; pass it, psnr(sr, hr, 'benchmark', 4)"),
@@ -96,11 +115,39 @@ def _frame_queries(top, left, zoom, frame, photo, centre=0.5, per=None, domain=T
     per = zoom if per is None else per
     rows = top + (torch.arange(Sh, dtype=torch.float64) + centre) / per
     cols = left + (torch.arange(Sw, dtype=torch.float64) + centre) / per
-    if domain: rows, cols = -1 + 2 * rows / h, -1 + 2 * cols / w
+    if domain is True: rows, cols = -1 + 2 * rows / h, -1 + 2 * cols / w
+    elif domain == 'unit': rows, cols = rows / h, cols / w                                    # [0, 1]
+    elif domain == 'align': rows, cols = -1 + 2 * rows / (h - 1), -1 + 2 * cols / (w - 1)    # align-corners, as written
+    elif domain == 'align_c': rows, cols = -1 + 2 * (rows - 0.5) / (h - 1), -1 + 2 * (cols - 0.5) / (w - 1)   # and with centres
     grid = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), -1)
-    coord = (grid.transpose(0, 1) if order == 'colmajor' else grid).reshape(-1, 2)
-    if order == 'xy': coord = coord.flip(-1)
+    coord = (grid.transpose(0, 1) if order in ('colmajor', 'xy_colmajor') else grid).reshape(-1, 2)
+    if order in ('xy', 'xy_colmajor'): coord = coord.flip(-1)
     return coord, torch.tensor([2 / (h * zoom), 2 / (w * zoom)], dtype=torch.float64)
+
+_POINTS = {'corner': (dict(centre=0), "each query sits at its pixel's top-left corner; a query asks for the centre of its pixel"),
+           'per': (dict(per=1), 'each step of yours is a whole photo pixel; a frame pixel covers only 1/zoom of a photo pixel'),
+           'photo': (dict(domain=False), "these are positions in photo pixels; the decoder reads the whole photo's [-1, 1] domain "
+                                         '(see Units, notebook 01)'),
+           'unit': (dict(domain='unit'), "these are fractions of the photo, in [0, 1]; the decoder's domain is [-1, 1], twice as wide "
+                                         'and centred on 0'),
+           'align': (dict(domain='align'), 'that is the align-corners normalisation, which divides by h - 1 so that the outermost pixel '
+                                           "centres land on -1 and 1; in LIIF's domain the photo's edges are at -1 and 1 (notebook 00)"),
+           'align_c': (dict(domain='align_c'), 'that is the align-corners normalisation, which divides by h - 1 so that the outermost '
+                                               "pixel centres land on -1 and 1; in LIIF's domain the photo's edges are at -1 and 1 (notebook 00)")}
+_ORDERS = {'xy': "yours are (x, y), the column first; liif_edu speaks (row, col)",
+           'colmajor': 'the points are listed column by column; flatten them row by row, as make_coord does',
+           'xy_colmajor': 'yours are (x, y), the column first, listed column by column; liif_edu speaks (row, col), row by row'}
+
+def _diagnose_points(coord, case) -> str:
+    "What is off in a frame's coordinates: the usual slips, alone or two together, in words that do not give the formula."
+    for order in ('rc', 'xy', 'colmajor', 'xy_colmajor'):
+        for kind, (kw, say) in [('right', ({}, ''))] + list(_POINTS.items()):
+            if all_close(coord, _frame_queries(*case, order=order, **kw)[0], 1e-5):
+                return '; and '.join(x for x in (_ORDERS.get(order, ''), say) if x)
+    want = _frame_queries(*case)[0]
+    off = [axis for axis, i in (('rows', 0), ('columns', 1)) if not all_close(coord[:, i], want[:, i], 1e-5)]
+    return (f'the coordinates are off along the {" and the ".join(off)}: place each frame pixel\'s centre in photo pixels first, '
+            "then take it to the photo's [-1, 1] domain (see Units, notebook 01)")
 
 @checker('a function my_frame_queries(top, left, zoom, frame, photo) returning (coord, cell)', function_of('top', 'left', 'zoom', 'frame', 'photo'))
 def check_frame_queries(f): # your my_frame_queries
@@ -115,18 +162,11 @@ def check_frame_queries(f): # your my_frame_queries
         want, want_cell = _frame_queries(top, left, zoom, frame, photo)
         ok_coord, ok_cell = all_close(coord, want, 1e-5), all_close(cell, want_cell, 1e-6)
         if ok_coord and ok_cell: continue
-        if not ok_coord:
-            for kw, say in [(dict(centre=0), 'these are the pixels\' top-left corners: a query asks for the centre, k + 1/2'),
-                            (dict(per=1), 'each frame pixel covers 1/zoom of a photo pixel: divide (k + 1/2) by the zoom'),
-                            (dict(domain=False), 'these are photo pixels; the decoder wants the [-1, 1] domain: -1 + 2 y / h'),
-                            (dict(order='xy'), 'yours are (x, y); liif_edu speaks (row, col)'),
-                            (dict(order='colmajor'), 'the right points, column by column; flatten row by row, as make_coord does')]:
-                if all_close(coord, _frame_queries(top, left, zoom, frame, photo, **kw)[0], 1e-5): return False, f'{call}: {say}'
-            return False, f'{call}: the coordinates differ from -1 + 2 (top + (k + 1/2) / zoom) / h along the rows (and likewise along the columns)'
+        if not ok_coord: return False, f'{call}: {_diagnose_points(coord, (top, left, zoom, frame, photo))}'
         h, w = photo
         for value, say in [((2 / h, 2 / w), 'that is the cell of a photo pixel; an output pixel of this frame is zoom times smaller'),
                            ((2 / frame[0], 2 / frame[1]), "that is the cell of the frame's own pixels in a [-1, 1] of the frame; the decoder needs it in the photo's [-1, 1]"),
                            ((1 / (h * zoom), 1 / (w * zoom)), 'half the cell: the [-1, 1] domain is 2 wide, so a photo pixel is 2/h')]:
             if all_close(cell, torch.tensor(value, dtype=torch.float64), 1e-6): return False, f'{call}: the coordinates are right; {say}'
-        return False, f'{call}: the coordinates are right; the cell is one output pixel, (2 / (h zoom), 2 / (w zoom))'
+        return False, f"{call}: the coordinates are right; the cell is the size of one frame pixel, in the photo's [-1, 1] domain"
     return True, 'your frames ask for the right points with the right cell, at 1x and in between'
