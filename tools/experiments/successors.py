@@ -3,6 +3,7 @@
     python tools/experiments/successors.py              # trains and evaluates every run that data/results/successors.json lacks
     python tools/experiments/successors.py --only lte   # only the runs whose name starts with 'lte'
     python tools/experiments/successors.py --figure     # only redraw data/results/successors_crops.png from the seed-0 runs
+    python tools/experiments/successors.py --figure --runs ../study/runs/successors   # ... from another checkout's runs
 
 What it holds equal. Every run is `liif-edu train --preset cpu-small` with the same EDSR encoder (4 blocks of 32
 features), the same photos (T91 + BSD200), the same schedule (cpu-small's whole one: 20 epochs of 145 iterations,
@@ -26,6 +27,11 @@ MetaSR. Times are in the file; on an idle 2-core CPU the main study takes about 
 
 The study runs the liif_edu of its own checkout (the one beside this file), so that it can run in a separate work tree
 while the library changes elsewhere.
+
+The picture (`--figure`) shows the seed-0 model of every variant whose seed-0 run has finished, beside bicubic and
+the ground truth, on a 120 x 120 crop of a face from a bundled sample photo: one row at x4, one at x12, one output
+pixel per screen pixel, at most 7 panels a row, so that it stays under 960 pixels wide for a 1024-pixel projector.
+`--runs` reads the runs from another folder (another checkout's, while its study runs) without touching them.
 """
 import argparse, csv, json, os, platform, subprocess, sys, time
 from pathlib import Path
@@ -117,23 +123,37 @@ def save(result):
     atomic_write(OUT, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + '\n'))
 
 
-def figure():
-    "The seed-0 model of each variant on a public-domain face (a bundled sample photo) at x4 and x12: data/results/successors_crops.png."
+FIGURE_VARIANTS = {'liif': 'LIIF', 'liif-skip': 'LIIF + skip', 'lte-noskip': 'LTE − skip', 'lte': 'LTE', 'metasr': 'MetaSR'}
+CROP = (slice(64, 184), slice(180, 300))                # a 120 x 120 face in the astronaut photo: whole input pixels at x4 and x12
+
+
+def finished(run: Path) -> bool:
+    "Whether the run folder holds a finished run: its last weights, and a log that reaches the epochs its config asks for."
+    if not (run / 'last.safetensors').exists() or not (run / 'log.csv').exists(): return False
+    rows = list(csv.DictReader((run / 'log.csv').open()))
+    return bool(rows) and int(rows[-1]['epoch']) >= json.loads((run / 'config.json').read_text())['epochs']
+
+
+def figure(runs=RUNS):
+    "The seed-0 model of each finished variant on a face (a bundled public-domain sample photo) at x4 and x12: data/results/successors_crops.png."
     from liif_edu.data import downsampled_pair
     from liif_edu.evaluate import psnr
     from liif_edu.images import load_image
     from liif_edu.paths import sample_path
     from liif_edu.figures import fig_to_png, pixel_panels
-    models = {v: load_model(RUNS / f'{v}-s0' / 'last.safetensors') for v in VARIANTS}
-    face = load_image(sample_path('astronaut'))[:, 40:232, 160:352]                       # 192 x 192, as in notebook 06
+    there = [v for v in FIGURE_VARIANTS if finished(runs / f'{v}-s0')]
+    if not there: sys.exit(f'no finished seed-0 run in {runs}')
+    models = {v: load_model(runs / f'{v}-s0' / 'last.safetensors') for v in there}
+    face = load_image(sample_path('astronaut'))[:, CROP[0], CROP[1]]
     panels = []
     for s in (4, 12):
         lr, hr = downsampled_pair(face, s)
-        outs = {'bicubic': bicubic(lr, hr.shape[-2:]), **{v: upscale(model, lr, size=tuple(hr.shape[-2:])) for v, model in models.items()}}
-        panels += [(v, f'{k} x{s}\n{psnr(v, hr, "benchmark", s):.2f} dB') for k, v in outs.items()] + [(hr, 'ground truth\n')]
-    png = fig_to_png(pixel_panels(panels, cols=len(VARIANTS) + 2, fontsize=13))
+        outs = {'bicubic': bicubic(lr, hr.shape[-2:]),
+                **{FIGURE_VARIANTS[v]: upscale(m, lr, size=tuple(hr.shape[-2:])) for v, m in models.items()}}
+        panels += [(hr, f'truth, x{s}\n')] + [(img, f'{k}\n{psnr(img, hr, "benchmark", s):.2f} dB') for k, img in outs.items()]
+    png = fig_to_png(pixel_panels(panels, cols=len(there) + 2, gap=10, fontsize=12))
     atomic_write(FIGURE, lambda tmp: tmp.write_bytes(png))
-    print(f'wrote {FIGURE.name}')
+    print(f'wrote {FIGURE.relative_to(ROOT)}: {", ".join(there)} (seed 0) from {runs}')
 
 
 def curve(name, model_log) -> list:
@@ -148,10 +168,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', default='', help='train only the runs whose name starts with this')
     ap.add_argument('--figure', action='store_true', help='only redraw the picture from the seed-0 runs')
+    ap.add_argument('--runs', type=Path, default=RUNS, help='with --figure: the folder of runs to read (default: this checkout\'s)')
     args = ap.parse_args(argv)
-    if not BENCH.exists(): sys.exit(f'the training and benchmark photos are not at {BENCH.parent}: this study needs them')
     if Path(liif_edu.__file__).resolve().parent != ROOT / 'liif_edu': sys.exit(f'imported {liif_edu.__file__}, not this checkout\'s')
-    if args.figure: return figure()
+    if args.figure: return figure(args.runs.resolve())
+    if not BENCH.exists(): sys.exit(f'the training and benchmark photos are not at {BENCH.parent}: this study needs them')
     result = load()
     done = {r['name'] for r in result['runs']}
     if 'bicubic' not in result:
