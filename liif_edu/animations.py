@@ -30,10 +30,12 @@ def write_animation(frames: list,   # PIL images, all the same size
     return save_atomically(frames[0], path, format=fmt, save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0, **extra)
 
 def _labelled(img, text):
-    "A PIL image with `text` on a dark band in its top-left corner, at least 14 px tall (readable when projected)."
+    """A PIL image with `text` on a dark band in its top-left corner, at least 14 px tall (readable when projected).
+    A frame too small to keep most of its picture under the band (the band over a quarter of it) stays unlabelled."""
     from PIL import ImageDraw, ImageFont
     draw, font = ImageDraw.Draw(img), ImageFont.load_default(size=max(14, img.height // 16))
     x0, y0, x1, y1 = draw.textbbox((4, 3), text, font=font)
+    if (x1 + 4) * (y1 + 4) > img.width * img.height / 4: return img
     draw.rectangle((0, 0, x1 + 4, y1 + 4), fill=(0, 0, 0))
     draw.text((4, 3), text, fill=(255, 255, 255), font=font)
     return img

@@ -284,7 +284,14 @@ def test_zoom(work, tmp_path):
     frames = []
     for k in range(3):
         im.seek(k); frames.append(np.asarray(im.convert('RGB'), dtype=float))
-    assert all(np.abs(a - b).mean() > 1 for a, b in zip(frames, frames[1:]))   # every frame a new view
+    assert all(np.abs(a - b).mean() > 1 for a, b in zip(frames, frames[1:]))   # every frame a new view (too small to label)
+    Image.fromarray(np.random.default_rng(4).integers(0, 256, (96, 128, 3), dtype=np.uint8)).save(src / 'big.png')
+    r = liif_edu('zoom', src / 'big.png', '-o', tmp_path / 'c.png', '--frames', '2', '--compare', 'bicubic', '-q', *model)
+    assert r.returncode == 0, r.stderr
+    with Image.open(tmp_path / 'c.png') as im:
+        both = np.asarray(im.convert('RGB'))
+    assert both.shape == (96, 128 * 2 + 4, 3)
+    assert (both[0, :2] == 0).all() and (both[0, 132:134] == 0).all()          # each half labelled on its dark band
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('.')) == []
 
 
