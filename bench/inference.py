@@ -7,6 +7,7 @@ ratios against a baseline measured alongside it, so the numbers mean the same on
   python bench/inference.py            # full run (about 12 minutes on 2 CPU cores)
   python bench/inference.py --quick    # smaller sizes, a minute or two
   python bench/inference.py --smoke    # every section on the smallest sizes, seconds: does the script still run?
+  python bench/inference.py --only memory --models metasr,lte   # MetaSR's and LTE's 512x512 x4, tiled, against untiled
 
 Random weights cost exactly as much to run as trained ones. The run stops with an error if the fast path's
 numbers are not the plain path's.
@@ -171,10 +172,10 @@ def run_child(code, *args):
     return json.loads(out.stdout)
 
 
-def memory(jobs, budget):
+def memory(jobs, budget, models=('liif', 'metasr', 'lte')):
     """Peak memory of `upscale`: LIIF's jobs, LIIF's first job with the self-ensemble, and MetaSR's and LTE's first job
     (each tiled by the same `decode_tiles` within the same budget); then each model's top-left crop of its tiled output
-    against its plain path on the whole image."""
+    against its plain path on the whole image. `models` picks some of the three."""
     base = run_child(PEAK + 'import json, torch, liif_edu.upscale, liif_edu.models\nprint(json.dumps(peak_bytes()))')
     print(f'## peak memory of upscale (budget {budget / 2**20:g} MiB), each job in a fresh process\n')
     print(f'baseline: importing torch and liif_edu alone peaks at {base / 2**20:.0f} MiB\n')
@@ -182,6 +183,7 @@ def memory(jobs, budget):
     print('|---|---|---|---|---|---|')
     runs = [('liif', job, 'plain') for job in jobs] + [('liif', jobs[0], 'se')] + [(m, jobs[0], 'plain') for m in ('metasr', 'lte')]
     checks = {'liif': jobs[-1], 'metasr': jobs[0], 'lte': jobs[0]}         # the job whose output each crop check reads
+    runs, checks = [r for r in runs if r[0] in models], {m: job for m, job in checks.items() if m in models}
     with tempfile.TemporaryDirectory() as d:
         crops = {m: os.path.join(d, f'{m}.pt') for m in checks}
         for method, (n, s), how in runs:
@@ -205,6 +207,7 @@ def main():
     size.add_argument('--quick', action='store_true', help='smaller sizes: for a first look, not for the record')
     size.add_argument('--smoke', action='store_true', help='the smallest sizes: checks that every section runs; its numbers mean nothing')
     p.add_argument('--only', choices=['speed', 'ensemble', 'decoder', 'memory'], help='run one part only')
+    p.add_argument('--models', default='liif,metasr,lte', help='the memory section\'s models, comma-separated (default: all three)')
     args = p.parse_args()
     z = SIZES['smoke' if args.smoke else 'quick' if args.quick else 'full']
     torch.manual_seed(0)
@@ -213,7 +216,9 @@ def main():
     if args.only in (None, 'speed'): plain_vs_fast(model, z['n'], z['scales'])
     if args.only in (None, 'ensemble'): self_ensemble_cost(model, z['n'], z['scales'][-1])
     if args.only in (None, 'decoder'): decoder_efficiency(model, z['q'], z['n_chunks'])
-    if args.only in (None, 'memory'): memory(z['jobs'], z['budget'])
+    models = args.models.split(',')
+    if set(models) - {'liif', 'metasr', 'lte'}: p.error(f'--models takes liif, metasr and lte, not {args.models}')
+    if args.only in (None, 'memory'): memory(z['jobs'], z['budget'], models)
 
 
 if __name__ == '__main__':

@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument('--width', type=positive_int, help='output width; the height keeps the aspect ratio')
     how.add_argument('--height', type=positive_int, help='output height; the width keeps the aspect ratio')
     up.add_argument('--format', type=parse_format, help="with an output folder or --suffix: write every output as png, jpg, webp, tif or bmp (default: each input's own)")
-    up.add_argument('--quality', type=parse_quality, default=95, help='JPEG and WebP quality, 1 to 100; WebP at 100 is lossless (default: 95; JPEG keeps full-resolution colour, 4:4:4)')
+    up.add_argument('--quality', type=parse_quality, help='JPEG and WebP quality, 1 to 100; WebP at 100 is lossless (default: 95; JPEG keeps full-resolution colour, 4:4:4)')
     keep = up.add_mutually_exclusive_group()
     keep.add_argument('--overwrite', action='store_true', help='replace outputs that are already there (default: refuse, before any work)')
     keep.add_argument('--skip-existing', action='store_true', help="leave outputs that are already there, at this run's size, alone; redo the others (to finish an interrupted batch)")
@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "term (one table per image), and the rest of the decoder (any number of queries), checked against PyTorch "
                                     "with onnxruntime to 1e-4. Needs the onnx extra: pip install -e '.[onnx]'.",
                         epilog='example: liif-edu export official -o liif.onnx   (writes liif.encoder.onnx and liif.decoder.onnx)')
-    ex.add_argument('model', help=MODEL_HELP)
+    ex.add_argument('model', help="the LIIF model to write: official (the paper's weights, fetched once), bundled, a liif_edu .safetensors "
+                                  "or an official LIIF .pth; names in any case (MetaSR and LTE are not exported)")
     ex.add_argument('-o', '--output', required=True, help='the file name: NAME.onnx gives NAME.encoder.onnx and NAME.decoder.onnx')
     ex.add_argument('--no-check', action='store_true', help='do not compare the graphs with PyTorch through onnxruntime')
     ex.add_argument('--overwrite', action='store_true', help='replace the files if they are already there')
@@ -279,13 +280,20 @@ def _run_upscale(args):
         if not src.is_file(): raise ValueError(f'{src}: no such file; check the name (nothing was upscaled)')
         output_format(args.output)
         plan = [check_output(src, Path(args.output))]
-    else: plan = batch_plan(args.inputs, args.output, args.format, args.suffix)
+    else:
+        notes = []
+        plan = batch_plan(args.inputs, args.output, args.format, args.suffix, notes)
+        for note in notes: print(f'note: {note}', file=sys.stderr)
+    lossless = sorted({dst.suffix.lower() for _, dst in plan} - {'.jpg', '.jpeg', '.webp'})
+    if args.quality is not None and lossless:               # a warning: -q keeps it
+        print(f'note: --quality sets JPEG and WebP only; {", ".join(lossless)} {"is" if len(lossless) == 1 else "are"} written without loss', file=sys.stderr)
     scales = args.scale if isinstance(args.scale, tuple) else (args.scale,)
     if args.scale is not None and min(scales) < 1:        # a warning, not progress: -q keeps it
         print(f'note: --scale {args.scale} shrinks the photos; LIIF is trained to enlarge (x1 to x4), so a plain resize suits shrinking better', file=sys.stderr)
     existing = 'overwrite' if args.overwrite else 'skip' if args.skip_existing else 'refuse'
     failed = upscale_batch(plan, **how, model=args.model, device=args.device, max_memory=args.max_memory, bf16=args.bf16,
-                           self_ensemble=args.self_ensemble, quality=args.quality, existing=existing, quiet=args.quiet)
+                           self_ensemble=args.self_ensemble, existing=existing, quiet=args.quiet,
+                           **({} if args.quality is None else dict(quality=args.quality)))
     return 1 if failed else 0
 
 def _run_zoom(args):

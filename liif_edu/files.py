@@ -63,8 +63,13 @@ def batch_plan(inputs,            # files, folders and glob patterns
                out=None,          # the output folder; None: beside each input (then `suffix` must be given)
                fmt=None,          # '.png', ...: the output format, or None to keep each input's
                suffix='',         # added to each output's name: 'photo.jpg' -> 'photo_x4.jpg' with '_x4'
+               notes=None,        # a list: what was left out and why is appended to it, a line each
               ) -> list:
-    "[(input, output)] for a batch, every problem that can be seen before any work raised as one line."
+    """[(input, output)] for a batch, every problem that can be seen before any work raised as one line. An input that
+    is another input's output (photo_x4.jpg beside photo.jpg, with the suffix '_x4') is left out, so that a rerun
+    beside the originals never upscales its own outputs."""
+    if any(c in suffix for c in '/\\'):
+        raise ValueError(f'--suffix {suffix!r}: a suffix goes into a file name and cannot hold a folder; give -o for another folder')
     srcs = []
     for item in map(str, inputs):
         p = Path(item)
@@ -84,10 +89,15 @@ def batch_plan(inputs,            # files, folders and glob patterns
         if out.exists() and not out.is_dir(): raise ValueError(f'{out}: is a file, not a folder; with several inputs -o names an output folder')
         if not out.exists() and out.suffix.lower() in IMAGE_SUFFIXES:
             raise ValueError(f'{out}: with several inputs, a folder or a glob, -o names an output folder, not an image file; give a folder name')
+    named = lambda src: (out or src.parent) / (src.stem + suffix + (fmt or src.suffix.lower()))
+    outputs = {named(s).resolve(): s for s in srcs}
+    own = [s for s in srcs if outputs.get(s.resolve(), s) != s]                 # the output of another input
+    if own and notes is not None:
+        notes.append(f'left out {len(own)} file{"s" * (len(own) > 1)} named as outputs of this batch ({own[0].name}, the output of '
+                     f'{outputs[own[0].resolve()].name})')
     plan, seen = [], {}
     for src in srcs:
-        dst = (out or src.parent) / (src.stem + suffix + (fmt or src.suffix.lower()))
-        plan.append(check_output(src, dst, seen))
+        if src not in own: plan.append(check_output(src, named(src), seen))
     return plan
 
 def check_output(src: Path, dst: Path, seen: dict = None) -> tuple:

@@ -155,12 +155,16 @@ def _write_deep(a: np.ndarray, path, fmt, photo) -> Path:
     def write(tmp):
         if fmt == 'TIFF':
             extra = ([(34675, 7, len(icc), icc, True)] if icc else []) + ([(700, 1, len(xmp), xmp, True)] if xmp else [])
+            text = {}
             if exif:                                                      # the EXIF block's text tags: make, model, date, artist, ...
                 tags = Image.Exif(); tags.load(exif)
-                extra += [(k, 's', 0, v, True) for k, v in tags.items() if isinstance(v, str) and v and k not in TIFF_LAYOUT]
+                text = {k: v for k, v in tags.items() if isinstance(v, str) and v and k not in TIFF_LAYOUT}
+            software, description = text.pop(305, False), text.pop(270, None)   # tifffile writes these two itself
+            extra += [(k, 's', 0, v, True) for k, v in text.items()]
             tifffile.imwrite(tmp, a, photometric='minisblack' if a.shape[-1] in (1, 2) else 'rgb', compression='zlib',
                              extrasamples=[2] if a.shape[-1] in (2, 4) else None, extratags=extra,
-                             resolution=dpi, resolutionunit='INCH' if dpi else None)
+                             resolution=dpi, resolutionunit='INCH' if dpi else None,
+                             software=software, description=description, metadata=None)   # no 'tifffile.py', no shape JSON
             return
         chunks = list(png.Reader(bytes=_png_bytes(a)).chunks())
         extra = [(b'iCCP', b'icc\x00\x00' + zlib.compress(icc))] if icc else []

@@ -91,19 +91,21 @@ def test_rotated_photo_comes_out_upright_with_orientation_reset(work, tmp_path):
 def test_sixteen_bit_rgb_stays_sixteen_bit(work, tmp_path, ext):
     rgb = np.asarray(work['cat'], dtype=np.uint16) * 257 + np.random.default_rng(0).integers(0, 257, (48, 64, 3), dtype=np.uint16)
     src = tmp_path / f'deep.{ext}'
-    if ext == 'tif': tifffile.imwrite(src, rgb, photometric='rgb', extratags=[(34675, 7, len(work['icc']), work['icc'], True)])
+    if ext == 'tif': tifffile.imwrite(src, rgb, photometric='rgb', software='a scanner 2.1', description='a scan', metadata=None,
+                                      extratags=[(34675, 7, len(work['icc']), work['icc'], True)])
     else:
         import png
         png.Writer(64, 48, greyscale=False, bitdepth=16).write(open(src, 'wb'), rgb.reshape(48, -1))
     out = tmp_path / f'out.{ext}'
     r = upscale(work, src, '-o', out, '--scale', '2', '-q')
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and r.stderr == '', r.stderr        # -q: not a word, not even a library's warning
     if ext == 'tif':
         with tifffile.TiffFile(out) as t:
             page = t.pages[0]
             a = page.asarray()
             assert (page.bitspersample, a.dtype, a.shape) == (16, np.uint16, (96, 128, 3))
             assert page.tags[34675].value == work['icc']
+            assert (page.software, page.description) == ('a scanner 2.1', 'a scan')   # the scanner's, not the writer's
     else:
         import png
         w, h, rows, info = png.Reader(filename=str(out)).read()
@@ -138,6 +140,19 @@ def test_suffix_writes_beside_the_inputs_and_skip_existing_notices_a_new_size(wo
     r = upscale(work, tmp_path / 'a.png', tmp_path / 'b.jpg', '--suffix', '_big', '--scale', '3', '--skip-existing')
     assert r.returncode == 0 and '2 upscaled, 0 skipped' in r.stdout and 'not of the size' in r.stdout, r.stdout
     assert Image.open(tmp_path / 'a_big.png').size == (192, 144)
+
+
+def test_a_rerun_beside_the_originals_leaves_its_outputs_alone(work, tmp_path):
+    for name in ('a.png', 'b.png'): Image.open(work['dir'] / 'cat.png').save(tmp_path / name)
+    assert upscale(work, tmp_path, '--suffix', '_x2', '--scale', '2', '-q').returncode == 0
+    r = upscale(work, tmp_path, '--suffix', '_x2', '--scale', '2', '--skip-existing', '-q')   # the rerun an interrupted batch asks for
+    assert r.returncode == 0 and r.stderr.strip() == 'note: left out 2 files named as outputs of this batch (a_x2.png, the output of a.png)', r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a.png', 'a_x2.png', 'b.png', 'b_x2.png']
+
+
+def test_quality_on_a_lossless_format_gets_a_note(work, tmp_path):
+    r = upscale(work, work['dir'] / 'cat.png', '-o', tmp_path / 'big.png', '--scale', '2', '--quality', '80', '-q')
+    assert r.returncode == 0 and r.stderr.strip() == 'note: --quality sets JPEG and WebP only; .png is written without loss', r.stderr
 
 
 def test_a_scale_below_one_gets_a_note(work, tmp_path):
@@ -186,6 +201,7 @@ def bad_option_cases(work, d):
         'quality nan': (['upscale', ok, '-o', d / 'out.jpg', '--scale', '2', '--quality', 'nan', *model], 'not a quality'),
         'suffix with one output file': (['upscale', ok, '-o', out, '--scale', '2', '--suffix', '_x2', *model], '--suffix'),
         'no output and no suffix': (['upscale', ok, '--scale', '2', *model], '--suffix'),
+        'suffix with a folder': (['upscale', d, '--suffix', 'a/b', '--scale', '2', *model], 'cannot hold a folder'),
         'overwrite and skip-existing': (['upscale', ok, '-o', out, '--scale', '2', '--overwrite', '--skip-existing', *model], 'not allowed with'),
         'output is the input': (['upscale', d / 'there.png', '-o', d / 'there.png', '--scale', '2', '--overwrite', *model], 'would overwrite it'),
         'misspelt model name': (['upscale', ok, '-o', out, '--scale', '2', '--model', 'Offical'], names),

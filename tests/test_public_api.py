@@ -15,6 +15,7 @@ def test_public_api():
     from liif_edu.coords import make_coord, to_pixel_samples
     from liif_edu.model import LIIF
     from liif_edu.checkpoint import load_official, save_model, load_model
+    from liif_edu.upscale import upscale
     assert params(make_coord) == [('shape', inspect.Parameter.empty), ('ranges', None), ('flatten', True)]
     assert [n for n, _ in params(to_pixel_samples)] == ['img']
     assert [n for n, _ in params(LIIF.forward)] == ['self', 'inp', 'coord', 'cell']
@@ -25,6 +26,7 @@ def test_public_api():
     assert [n for n, _ in params(load_official)][0] == 'path'
     assert [n for n, _ in params(save_model)][:2] == ['model', 'path']
     assert [n for n, _ in params(load_model)][0] == 'path'
+    assert [n for n, _ in params(upscale)][:4] == ['model', 'img', 'size', 'scale']   # upscale(model, img, size=(H, W))
 
 
 def test_library_is_exported_from_notebooks(tmp_path):
