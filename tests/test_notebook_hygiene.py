@@ -1,5 +1,6 @@
-"""The notebooks as files: no saved widget state, no statement once found wrong, no edit applied twice, a method track
-that teaches the method, and a README whose training time is the measured one."""
+"""The notebooks as files: no saved widget state, no statement once found wrong, no edit applied twice, no machine
+path or revealed answer in a saved output, a method track that teaches the method, and a README whose training time
+is the measured one."""
 import json
 import re
 from pathlib import Path
@@ -75,3 +76,50 @@ def test_readme_states_the_measured_cpu_small_time():
     minutes = json.loads((ROOT / 'data' / 'results' / 'cpu_small.json').read_text())['minutes']
     stated = re.findall(r'cpu-small[^\n]*?about (\d+) minutes', (ROOT / 'README.md').read_text())
     assert stated and all(int(m) == round(minutes) for m in stated), (stated, minutes)
+
+
+def notebooks():
+    return sorted((ROOT / 'nbs').rglob('*.ipynb'))
+
+
+def output_text(cell) -> str:
+    "What a code cell's saved outputs show as text (streams, text and HTML results, errors), images left out."
+    parts = []
+    for o in cell.get('outputs', []):
+        parts += o.get('text', []) + o.get('traceback', [])
+        for kind, value in o.get('data', {}).items():
+            if kind.startswith('text/'): parts += value if isinstance(value, list) else [value]
+    return ''.join(parts)
+
+
+MACHINE_PATHS = re.compile(r'/root/|/home/\w|/Users/\w|/tmp/|/work/|/private/var/|[A-Z]:\\Users\\')
+
+
+def machine_paths(cells) -> list:
+    "[(cell index, the path's start)] for every code cell whose saved output names a path on one machine."
+    found = []
+    for i, c in enumerate(cells):
+        text = output_text(c) if c['cell_type'] == 'code' else ''
+        m = MACHINE_PATHS.search(text.replace(str(ROOT), '/work/'))
+        if m: found.append((i, m.group()))
+    return found
+
+
+def test_saved_outputs_show_no_machine_paths():
+    """A saved output names files relative to the project, never by where one machine keeps them."""
+    fake = [dict(cell_type='code', source=[], outputs=[dict(output_type='stream', name='stdout', text=[f'wrote {ROOT}/x.png'])]),
+            dict(cell_type='code', source=[], outputs=[dict(output_type='execute_result', data={'text/plain': ["'C:\\Users\\ann\\x.png'"]})]),
+            dict(cell_type='code', source=[], outputs=[dict(output_type='stream', name='stdout', text=['wrote data/x.png'])])]
+    assert [i for i, _ in machine_paths(fake)] == [0, 1]                    # the check finds what it looks for
+    found = [(p.relative_to(ROOT).as_posix(), i, path) for p in notebooks()
+             for i, path in machine_paths(json.loads(p.read_text())['cells'])]
+    assert found == [], found
+
+
+def test_predictions_are_saved_unanswered():
+    """A cell that reveals an exercise's answer (it starts `# after your prediction`) is saved without its output."""
+    reveal = [(p.name, i, c) for p in notebooks() for i, c in enumerate(json.loads(p.read_text())['cells'])
+              if c['cell_type'] == 'code' and ''.join(c['source']).lstrip().lower().startswith('# after your prediction')]
+    assert len(reveal) >= 10, f'only {len(reveal)} reveal cells found: has their marker changed?'
+    shown = [(name, i) for name, i, c in reveal if c.get('outputs')]
+    assert shown == [], f'clear the saved outputs of {shown} (tools/notebooks/run_notebooks.py does)'
