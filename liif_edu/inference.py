@@ -233,12 +233,19 @@ def decode_tiles(model,
             if fast:
                 tbl = latent_table(model, model.encode(crop), origin=(i0, j0), grid=(h, w),
                                    keep=((i0 - a0, i1 + 1 - a0), (j0 - b0, j1 + 1 - b0)))
-                parts = [decode_table(model, tbl, q, cell.expand(1, q.shape[1], 2), skip_term(model, norm, q)) for q in coord.split(chunk, 1)]
+                decode = lambda q: decode_table(model, tbl, q, cell.expand(1, q.shape[1], 2), skip_term(model, norm, q))
+                queries = coord
             else:
                 model.gen_feat(crop)
-                local, rescale = _crop_frame(coord, (a0, b0), (a1 - a0, b1 - b0), (h, w))
-                parts = [model.query_rgb(q, (cell * rescale.to(device)).expand(1, q.shape[1], 2)) for q in local.split(chunk, 1)]
-            tile_out = torch.cat(parts, 1)[0].float().cpu()
+                queries, rescale = _crop_frame(coord, (a0, b0), (a1 - a0, b1 - b0), (h, w))
+                decode = lambda q: model.query_rgb(q, (cell * rescale.to(device)).expand(1, q.shape[1], 2))
+            # One buffer a tile, filled chunk by chunk. Small results kept between the chunks' large temporaries would
+            # fragment the heap, and the process would grow by megabytes a chunk (bench/inference.py measures the peak).
+            tile_out = None
+            for k, q in enumerate(queries.split(chunk, 1)):
+                part = decode(q)[0].float().cpu()
+                if tile_out is None: tile_out = torch.empty(queries.shape[1], part.shape[-1])
+                tile_out[k * chunk:k * chunk + len(part)] = part
             if out is None: out = torch.empty(tile_out.shape[-1], H, W)
             out[:, r0:r0 + th, c0:c0 + tw] = tile_out.t().reshape(len(out), -1, min(tw, W - c0))
             if progress is not None: progress(coord.shape[1])
