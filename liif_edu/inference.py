@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['has_fast_path', 'first_layer', 'LatentTable', 'latent_table', 'decode_table', 'skip_term', 'fast_query',
            'decode_from_table', 'decode_factorised', 'FactorisedTraining', 'member_range', 'tile_margin',
-           'bytes_per_latent', 'tile_side', 'decode_tiles']
+           'bytes_per_latent', 'bytes_per_query', 'tile_side', 'decode_tiles']
 
 # %% ../nbs/a5_fast_inference.ipynb #b36d630f
 import math
@@ -181,6 +181,10 @@ def bytes_per_latent(model) -> int:
     else: held = 9 * C + sum(m.out_channels for m in model.children() if isinstance(m, nn.Conv2d))   # an unfolding; LTE's maps
     return 4 * (held + C + 6 * widest)
 
+def bytes_per_query(model) -> int:
+    "Generous estimate of the bytes one query holds while a chunk is decoded (float32): four members, every decoder layer's input and output."
+    return 4 * 4 * sum(m.in_features + m.out_features for m in model.decoder.modules() if isinstance(m, nn.Linear))
+
 def tile_side(model, max_memory=DEFAULT_MAX_MEMORY) -> int:
     "Side of the square latent block whose crop (block plus margins) fits in `max_memory` bytes."
     return max(8, math.isqrt(max_memory // bytes_per_latent(model)) - 2 * tile_margin(model))
@@ -212,7 +216,9 @@ def decode_tiles(model,
     h, w = img.shape[-2:]
     H, W = size
     margin = tile_margin(model)
-    if tile is None: tile = max(h, w) if h * w * bytes_per_latent(model) <= max_memory else tile_side(model, max_memory)
+    if tile is None:                 # without the fast path, a chunk's decoding takes its share of the budget
+        budget = max_memory if fast else max(0, max_memory - chunk * bytes_per_query(model))
+        tile = max(h, w) if h * w * bytes_per_latent(model) <= budget else tile_side(model, budget)
     rows = make_coord((H,)).squeeze(-1) if rows is None else rows.float().cpu()
     cols = make_coord((W,)).squeeze(-1) if cols is None else cols.float().cpu()
     span = lambda q, n: max(1., (q[-1] - q[0]).item() * n / 2 + 1)   # latents the queries cover along one axis (about n for a whole output)
