@@ -178,7 +178,9 @@ def bytes_per_latent(model) -> int:
     widest = max([max(m.in_channels, m.out_channels) for m in convs], default=model.encoder.out_dim)
     C = model.encoder.out_dim
     if has_fast_path(model): held = model.decoder.layers[0].out_features                # the table
-    else: held = 9 * C + sum(m.out_channels for m in model.children() if isinstance(m, nn.Conv2d))   # an unfolding; LTE's maps
+    else:                            # an unfolding; LTE's maps, and a convolution's 3 x 3 window of its input while it runs
+        own = [m for m in model.children() if isinstance(m, nn.Conv2d)]
+        held = 9 * C + sum(m.out_channels for m in own) + max([9 * m.in_channels for m in own], default=0)
     return 4 * (held + C + 6 * widest)
 
 def bytes_per_query(model) -> int:
