@@ -92,12 +92,13 @@ def batch_plan(inputs,            # files, folders and glob patterns
     named = lambda src: (out or src.parent) / (src.stem + suffix + (fmt or src.suffix.lower()))
     outputs = {named(s).resolve(): s for s in srcs}
     own = [s for s in srcs if outputs.get(s.resolve(), s) != s]                 # the output of another input
+    left_out = set(own)
     if own and notes is not None:
         notes.append(f'left out {len(own)} file{"s" * (len(own) > 1)} named as outputs of this batch ({own[0].name}, the output of '
                      f'{outputs[own[0].resolve()].name})')
     plan, seen = [], {}
     for src in srcs:
-        if src not in own: plan.append(check_output(src, named(src), seen))
+        if src not in left_out: plan.append(check_output(src, named(src), seen))
     return plan
 
 def check_output(src: Path, dst: Path, seen: dict = None) -> tuple:
