@@ -18,11 +18,13 @@ def my_fourier(amplitude, frequency, rel, phase):
 
 # 2. The head-start hypothesis is about a gap that training might close, so the runs must contain that gap and nothing
 #    else: pairs that differ in the skip alone (LTE with and without it; LIIF without and with it, to see the same
-#    skip on the other decoder), trained longer than the study (four times here), with every other setting equal. If
-#    the skip is only a head start, each pair's gap shrinks as training lengthens. The order is a prediction, not judged.
+#    skip on the other decoder), trained longer than the study (four times here), with three seeds a run so that a gap
+#    can be set against the spread between seeds, and every other setting equal. If the skip is only a head start, each
+#    pair's gap shrinks as training lengthens. The order is a prediction, not judged.
 design = dict(
     runs={'liif', 'liif-skip', 'lte', 'lte-noskip'},
     iterations=4 * 2900,
+    seeds=3,
     equal={'encoder', 'photos', 'seeds', 'parameters', 'learning rate', 'iterations', 'evaluation'},
     if_true='shrinks',
     order=['lte', 'liif-skip', 'lte-noskip', 'liif'],

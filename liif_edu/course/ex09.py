@@ -9,7 +9,7 @@ __all__ = ['STUDY_VARIANTS', 'STUDY_ITERATIONS', 'FACTORS', 'check_fourier_featu
 # %% ../../nbs/course/ex09.ipynb #26b711c6
 import math, re
 import torch
-from .checks import Wrong, describe, as_real, function_of, checker, run_learner, tensor_answer, all_close, judge
+from .checks import Wrong, describe, as_real, as_whole, function_of, checker, run_learner, tensor_answer, all_close, judge
 
 
 # %% ../../nbs/course/ex09.ipynb #a15bfb02
@@ -87,10 +87,17 @@ def _iterations(x) -> int:
     if v <= 0: raise Wrong(f'iterations is {v:g}: a run needs at least one')
     return round(v)
 
+def _seeds(x) -> int:
+    "How many seeds each run trains with: a whole number of at least one, or Wrong."
+    try: v = as_whole(x)
+    except Wrong: v = None
+    if v is None or v < 1: raise Wrong(f'seeds is {describe(x)}: give how many seeds each run trains with, a whole number such as 3')
+    return v
+
 def design_of(x) -> dict:
-    "A design as the exercise asks: a dict of runs, iterations, equal, if_true and order, each parsed; or Wrong."
+    "A design as the exercise asks: a dict of runs, iterations, seeds, equal, if_true and order, each parsed; or Wrong."
     if not isinstance(x, dict): raise Wrong(f'got {describe(x)}')
-    keys = ('runs', 'iterations', 'equal', 'if_true', 'order')
+    keys = ('runs', 'iterations', 'seeds', 'equal', 'if_true', 'order')
     if set(x) - set(keys): raise Wrong(f'the design has keys it does not need: {sorted(set(x) - set(keys))}; it has {", ".join(keys)}')
     if set(keys) - set(x): raise Wrong(f'the design has no {sorted(set(keys) - set(x))[0]!r}')
     runs = {_variant(v) for v in _names(x['runs'], 'runs')}
@@ -102,9 +109,9 @@ def design_of(x) -> dict:
     trend = _TREND.get(x['if_true'].strip().lower()) if isinstance(x['if_true'], str) else None
     if trend is None: raise Wrong(f"if_true is {describe(x['if_true'])}: write 'shrinks', 'stays' or 'grows'")
     order = [_variant(v) for v in _names(x['order'], 'order')]
-    return dict(runs=runs, iterations=_iterations(x['iterations']), equal=equal, if_true=trend, order=order)
+    return dict(runs=runs, iterations=_iterations(x['iterations']), seeds=_seeds(x['seeds']), equal=equal, if_true=trend, order=order)
 
-@checker('a dict: runs, iterations, equal, if_true, order', design_of)
+@checker('a dict: runs, iterations, seeds, equal, if_true, order', design_of)
 def check_control_design(design): # your design
     "Exercise 09.2: runs that would test the head-start hypothesis: a skip pair that bears on LTE, a longer schedule, all else equal."
     runs, n = design['runs'], design['iterations']
@@ -123,6 +130,9 @@ def check_control_design(design): # your design
     if n < 2 * STUDY_ITERATIONS:
         return False, (f'{n:,} iterations is longer, but by less than twice: too short to tell a head start that fades '
                        'from a lead that stays')
+    if design['seeds'] < 2:
+        return False, ('one seed a run gives no spread: a gap that shrinks by less than the spread between seeds could be '
+                       'one lucky start (notebook 06: two seeds of one LIIF differ by tenths of a dB); give each run two seeds or more')
     if 'skip' in design['equal']:
         return False, 'the skip is what your runs vary: held equal, no gap is left to watch'
     missing = [f for f in _WHY_EQUAL if f not in design['equal']]
@@ -139,7 +149,7 @@ def check_control_design(design): # your design
     said = ' and '.join(f'{b} against {a}' for a, b in pairs)
     extra = '; metasr has no skip, so its run tests nothing here' if 'metasr' in runs else ''
     return True, (f'a design that can test it: {said}, {n:,} iterations each ({n / STUDY_ITERATIONS:g} times the study\'s), '
-                  f'everything but the skip held equal{extra}. Your order is recorded; now run the tiny version')
+                  f'{design["seeds"]} seeds a run, everything but the skip held equal{extra}. Your order is recorded; now run the tiny version')
 
 
 # %% ../../nbs/course/ex09.ipynb #e09r0001
