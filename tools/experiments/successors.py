@@ -3,7 +3,8 @@
     python tools/experiments/successors.py              # trains and evaluates every run that data/results/successors.json lacks
     python tools/experiments/successors.py --only lte   # only the runs whose name starts with 'lte'
     python tools/experiments/successors.py --figure     # only redraw data/results/successors_crops.png from the seed-0 runs
-    python tools/experiments/successors.py --figure --runs ../study/runs/successors   # ... from another checkout's runs
+    python tools/experiments/successors.py --figure --seed 1 --runs ../study/runs/successors   # ... seed 1's, from another checkout's runs
+    python tools/experiments/successors.py --fixed-x4 --runs ../study/runs/successors  # only add the resized baseline of the LIIF runs there
 
 What it holds equal. Every run is `liif-edu train --preset cpu-small` with the same EDSR encoder (4 blocks of 32
 features), the same photos (T91 + BSD200), the same schedule (cpu-small's whole one: 20 epochs of 145 iterations,
@@ -28,10 +29,12 @@ MetaSR. Times are in the file; on an idle 2-core CPU the main study takes about 
 The study runs the liif_edu of its own checkout (the one beside this file), so that it can run in a separate work tree
 while the library changes elsewhere.
 
-The picture (`--figure`) shows the seed-0 model of every variant whose seed-0 run has finished, beside bicubic and
+The picture (`--figure`) shows the seed-0 (or `--seed`) model of every variant whose run has finished, beside bicubic and
 the ground truth, on a 120 x 120 crop of a face from a bundled sample photo: one row at x4, one at x12, one output
 pixel per screen pixel, at most 7 panels a row, so that it stays under 960 pixels wide for a 1024-pixel projector.
 `--runs` reads the runs from another folder (another checkout's, while its study runs) without touching them.
+`--fixed-x4` adds the fixed-scale baseline (the LIIF model's x4 output, then resized) for each LIIF seed whose run folder
+is there and whose baseline the file lacks; the main study adds it by itself once the last LIIF seed has run.
 """
 import argparse, csv, json, os, platform, subprocess, sys, time
 from pathlib import Path
@@ -134,16 +137,16 @@ def finished(run: Path) -> bool:
     return bool(rows) and int(rows[-1]['epoch']) >= json.loads((run / 'config.json').read_text())['epochs']
 
 
-def figure(runs=RUNS):
-    "The seed-0 model of each finished variant on a face (a bundled public-domain sample photo) at x4 and x12: data/results/successors_crops.png."
+def figure(runs=RUNS, seed=0):
+    "The `seed` model of each finished variant on a face (a bundled public-domain sample photo) at x4 and x12: data/results/successors_crops.png."
     from liif_edu.data import downsampled_pair
     from liif_edu.evaluate import psnr
     from liif_edu.images import load_image
     from liif_edu.paths import sample_path
     from liif_edu.figures import fig_to_png, pixel_panels
-    there = [v for v in FIGURE_VARIANTS if finished(runs / f'{v}-s0')]
-    if not there: sys.exit(f'no finished seed-0 run in {runs}')
-    models = {v: load_model(runs / f'{v}-s0' / 'last.safetensors') for v in there}
+    there = [v for v in FIGURE_VARIANTS if finished(runs / f'{v}-s{seed}')]
+    if not there: sys.exit(f'no finished seed-{seed} run in {runs}')
+    models = {v: load_model(runs / f'{v}-s{seed}' / 'last.safetensors') for v in there}
     face = load_image(sample_path('astronaut'))[:, CROP[0], CROP[1]]
     panels = []
     for s in (4, 12):
@@ -153,7 +156,7 @@ def figure(runs=RUNS):
         panels += [(hr, f'truth, x{s}\n')] + [(img, f'{k}\n{psnr(img, hr, "benchmark", s):.2f} dB') for k, img in outs.items()]
     png = fig_to_png(pixel_panels(panels, cols=len(there) + 2, gap=10, fontsize=12))
     atomic_write(FIGURE, lambda tmp: tmp.write_bytes(png))
-    print(f'wrote {FIGURE.relative_to(ROOT)}: {", ".join(there)} (seed 0) from {runs}')
+    print(f'wrote {FIGURE.relative_to(ROOT)}: {", ".join(there)} (seed {seed}) from {runs}')
 
 
 def curve(name, model_log) -> list:
@@ -164,16 +167,30 @@ def curve(name, model_log) -> list:
     return first + [(int(r['iterations']), round(float(r['val_psnr']), 3)) for r in model_log if r['val_psnr']]
 
 
+def fixed_x4(result, runs=RUNS):
+    "Add the fixed-scale baseline of every LIIF main run in `runs` that the file lacks: its x4 output resized, two ways."
+    for s in SEEDS:
+        run = runs / f'liif-s{s}'
+        if str(s) in result['fixed_x4'] or not finished(run): continue
+        m = load_model(run / 'last.safetensors')
+        result['fixed_x4'][str(s)] = {k: scores(resampled(m, f), FAR) for k, f in (('bicubic', Image.BICUBIC), ('lanczos', Image.LANCZOS))}
+        save(result)
+        print(f'fixed_x4 of liif-s{s}: wrote {OUT.name}', flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', default='', help='train only the runs whose name starts with this')
-    ap.add_argument('--figure', action='store_true', help='only redraw the picture from the seed-0 runs')
-    ap.add_argument('--runs', type=Path, default=RUNS, help='with --figure: the folder of runs to read (default: this checkout\'s)')
+    ap.add_argument('--figure', action='store_true', help='only redraw the picture from one seed\'s runs')
+    ap.add_argument('--seed', type=int, default=0, choices=SEEDS, help='with --figure: the seed whose models it shows (default: 0)')
+    ap.add_argument('--fixed-x4', action='store_true', help='only add the resized baseline of the LIIF runs that --runs holds')
+    ap.add_argument('--runs', type=Path, default=RUNS, help='with --figure or --fixed-x4: the folder of runs to read (default: this checkout\'s)')
     args = ap.parse_args(argv)
     if Path(liif_edu.__file__).resolve().parent != ROOT / 'liif_edu': sys.exit(f'imported {liif_edu.__file__}, not this checkout\'s')
-    if args.figure: return figure(args.runs.resolve())
+    if args.figure: return figure(args.runs.resolve(), args.seed)
     if not BENCH.exists(): sys.exit(f'the training and benchmark photos are not at {BENCH.parent}: this study needs them')
     result = load()
+    if args.fixed_x4: return fixed_x4(result, args.runs.resolve())
     done = {r['name'] for r in result['runs']}
     if 'bicubic' not in result:
         result['bicubic'] = scores(bicubic)
@@ -207,13 +224,7 @@ def main(argv=None):
         save(result)
         print(f'{name}: trained in {run["train_seconds"] / 60:.1f} min, evaluated in {run["evaluate_seconds"] / 60:.1f}; '
               f'wrote {OUT.name}', flush=True)
-        if name.endswith('-s2') and all(f'liif-s{s}' in done for s in SEEDS):                  # the fixed-scale baseline, from the LIIF runs
-            for s in SEEDS:
-                if str(s) in result['fixed_x4']: continue
-                m = load_model(RUNS / f'liif-s{s}' / 'last.safetensors')
-                result['fixed_x4'][str(s)] = {k: scores(resampled(m, f), FAR) for k, f in
-                                              (('bicubic', Image.BICUBIC), ('lanczos', Image.LANCZOS))}
-                save(result)
+        if name.endswith('-s2') and all(f'liif-s{s}' in done for s in SEEDS): fixed_x4(result)      # the fixed-scale baseline
         if name == f'{list(VARIANTS)[-1]}-s0': figure()                                       # every variant's seed 0 is done
 
 
