@@ -90,8 +90,8 @@ def _iterations(x) -> int:
 def _seeds(x) -> int:
     "How many seeds each run trains with: a whole number of at least one, or Wrong."
     try: v = as_whole(x)
-    except Wrong: v = None
-    if v is None or v < 1: raise Wrong(f'seeds is {describe(x)}: give how many seeds each run trains with, a whole number such as 3')
+    except Wrong: v = 0
+    if v < 1: raise Wrong(f'seeds is {describe(x)}: give how many seeds each run trains with, a whole number such as 3')
     return v
 
 def design_of(x) -> dict:
